@@ -1,0 +1,77 @@
+# `make lab`  : set everything up, open JupyterLab on examples/quickstart.ipynb
+# `make test` : set everything up, run every suite (lint, pytest, jest, package check, Galata)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+STAMPS := .make
+CHROMIUM ?= /usr/bin/chromium
+# Jupyter refuses to start as root without this flag (CI runs as root).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_FLAGS := $(ROOT_FLAG) $(if $(DISPLAY),,--no-browser)
+
+TS_SOURCES := $(shell find src style schema -type f) tsconfig.json
+
+.PHONY: all lab test install lint test-python test-js test-package test-ui build clean
+
+all: install
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+# Python environment with the build tools (the editable install builds without isolation).
+$(STAMPS)/venv: pyproject.toml | $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" hatch-jupyter-builder hatch-nodejs-version
+	touch $@
+
+$(STAMPS)/node: package.json package-lock.json | $(STAMPS)
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/node pyproject.toml package.json
+	$(BIN)/python -m pip install -q --no-build-isolation -e ".[frameworks,test]"
+	jupyter labextension develop --overwrite .
+	touch $@
+
+build: $(STAMPS)/install $(TS_SOURCES)
+	npm run build
+
+install: build
+
+lab: install
+	jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=examples quickstart.ipynb
+
+lint: $(STAMPS)/install
+	npm run lint
+	$(BIN)/ruff check jupyterlab_models tests
+	$(BIN)/ruff format --check jupyterlab_models tests
+
+test-python: $(STAMPS)/install
+	$(BIN)/python -m pytest -q
+
+test-js: $(STAMPS)/node
+	npm test
+
+# The wheel, installed into a fresh venv with JupyterLab, is listed as enabled.
+test-package: build
+	bash scripts/check-package.sh
+
+$(STAMPS)/chromium: | $(STAMPS)
+	test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
+	touch $@
+
+$(STAMPS)/ui-node: ui-tests/package.json ui-tests/package-lock.json | $(STAMPS)
+	cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+test-ui: build $(STAMPS)/chromium $(STAMPS)/ui-node
+	cd ui-tests && CHROMIUM_PATH=$(CHROMIUM) npx playwright test
+
+test: lint test-python test-js test-package test-ui
+
+clean:
+	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo jupyterlab_models/labextension dist

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The wheel, installed with JupyterLab into a fresh venv, is a working prebuilt extension
+# and pulls in no ML library.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+.venv/bin/python -m pip wheel -q --no-deps --no-build-isolation -w "$work/dist" .
+python3 -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install -q "jupyterlab>=4.4,<5" "$work"/dist/jupyterlab_models-*.whl
+
+listing=$("$work/venv/bin/jupyter" labextension list 2>&1)
+echo "$listing" | grep -E 'jupyterlab-models v[0-9.]+ .*enabled.*OK' \
+  || { echo "jupyterlab-models is not listed as enabled OK:"; echo "$listing"; exit 1; }
+for lib in lightgbm xgboost catboost torch tensorflow onnx sklearn; do
+  if "$work/venv/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$lib') is None)"; then
+    echo "the package pulled in $lib"; exit 1
+  fi
+done
+"$work/venv/bin/jupyter" models --help >/dev/null
+echo "package check passed: prebuilt extension enabled OK, no ML library installed"

@@ -1,0 +1,129 @@
+import { Signal } from '@lumino/signaling';
+import { KernelBridge } from '../bridge';
+import { ModelsModel } from '../model';
+import { FakeKernel, fixtureAnswers, protocolFixtures } from './fixtures';
+
+/** A notebook binding whose session context holds a fake kernel. */
+function fakeNotebook(kernel: FakeKernel | null) {
+  const sessionContext: any = {
+    session: kernel ? { kernel } : null,
+    kernelChanged: new Signal<any, any>({}),
+    statusChanged: new Signal<any, any>({}),
+    ready: Promise.resolve()
+  };
+  return { path: 'work/quickstart.ipynb', sessionContext };
+}
+
+function changedOnce(model: ModelsModel, test: () => boolean): Promise<void> {
+  return new Promise(resolve => {
+    const check = () => {
+      if (test()) {
+        model.changed.disconnect(check);
+        resolve();
+      }
+    };
+    model.changed.connect(check);
+    check();
+  });
+}
+
+async function readyModel(
+  kernel = new FakeKernel({ answers: fixtureAnswers() })
+) {
+  const model = new ModelsModel({ serverRoot: '/srv', storeSetting: '' });
+  const notebook = fakeNotebook(kernel);
+  model.setNotebook(notebook);
+  await changedOnce(model, () => model.status === 'ready' && !model.pending);
+  return { model, kernel, notebook };
+}
+
+function result(name: string): any {
+  const messages = protocolFixtures().get(name)!.messages;
+  return (messages[messages.length - 1] as any).result;
+}
+
+describe('ModelsModel', () => {
+  it('has no notebook until one is bound', () => {
+    expect(new ModelsModel().status).toBe('no-notebook');
+  });
+
+  it('connects, learns the store and lists models and variables', async () => {
+    const { model } = await readyModel();
+    expect(model.storeLocation).toBe(result('hello').store);
+    expect(model.models).toEqual(result('list').models);
+    expect(model.variables).toEqual(result('variables').variables);
+    expect(model.error).toBeNull();
+  });
+
+  it('says when the notebook has no kernel', async () => {
+    const model = new ModelsModel();
+    model.setNotebook(fakeNotebook(null));
+    await changedOnce(model, () => model.status === 'no-kernel');
+  });
+
+  it('reports a kernel without jupyterlab_models', async () => {
+    const model = new ModelsModel();
+    model.setNotebook(
+      fakeNotebook(
+        new FakeKernel({
+          executeReply: { status: 'error', ename: 'ModuleNotFoundError' }
+        })
+      )
+    );
+    await changedOnce(model, () => model.status === 'missing-package');
+    expect(model.statusMessage).toContain('pip install jupyterlab-models');
+  });
+
+  it('saves with the notebook path and selects the new model', async () => {
+    const { model, kernel } = await readyModel();
+    const saved = await model.save('clf', 'clf', 'first');
+    expect(saved).toEqual(result('save').model);
+    const request = kernel.comms[0].sent.find(r => r.op === 'save')!;
+    expect(request.args).toEqual({
+      variable: 'clf',
+      name: 'clf',
+      description: 'first',
+      notebook: 'work/quickstart.ipynb'
+    });
+    expect(model.selected?.name).toBe(saved.name);
+    expect(model.pending).toBeNull();
+  });
+
+  it('shows a failed operation in words with its code', async () => {
+    const { model, kernel } = await readyModel();
+    kernel.answers['load'] = protocolFixtures().get(
+      'error_variable_exists'
+    )!.messages;
+    await expect(model.load('clf', null, 'clf2', false)).rejects.toMatchObject({
+      code: 'variable_exists'
+    });
+    expect(model.error).toContain('(variable_exists)');
+  });
+
+  it('forgets the bridge on restart and registers again when idle', async () => {
+    let bridges = 0;
+    const model = new ModelsModel({
+      createBridge: (kernel, timeout) => {
+        bridges++;
+        return new KernelBridge(kernel, { timeout });
+      }
+    });
+    const kernel = new FakeKernel({ answers: fixtureAnswers() });
+    const notebook = fakeNotebook(kernel);
+    model.setNotebook(notebook);
+    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    notebook.sessionContext.statusChanged.emit('restarting');
+    expect(model.status).toBe('connecting');
+    notebook.sessionContext.statusChanged.emit('idle');
+    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    expect(bridges).toBe(2);
+    expect(kernel.executed).toHaveLength(2);
+  });
+
+  it('refuses operations while not connected', async () => {
+    const model = new ModelsModel();
+    await expect(model.refresh()).rejects.toMatchObject({
+      code: 'kernel_unavailable'
+    });
+  });
+});

@@ -1,0 +1,258 @@
+/**
+ * KernelBridge: one comm per kernel. Registers the kernel side silently, opens the comm,
+ * does the `hello` handshake, and turns requests into promises of replies (by id), with
+ * progress events and timeouts. Knows nothing of views or of the panel's state.
+ */
+import { Kernel, KernelMessage as KM } from '@jupyterlab/services';
+import { JSONObject, UUID } from '@lumino/coreutils';
+import {
+  COMM_TARGET,
+  ErrorCode,
+  IHelloResult,
+  isKernelMessage,
+  isProgress,
+  KernelMessage,
+  Op,
+  PROTOCOL_VERSION
+} from './protocol';
+
+/** Runs in the kernel without history or output; any failure is read from the reply. */
+export const REGISTER_CODE =
+  'import jupyterlab_models.kernel as _jlm_kernel\n' +
+  '_jlm_kernel.register()\n' +
+  'del _jlm_kernel';
+
+/** The pip command shown when the kernel cannot import our package. */
+export const INSTALL_COMMAND = '%pip install jupyterlab-models';
+
+/** An error with a stable code, from the kernel or from the bridge itself. */
+export class BridgeError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string
+  ) {
+    super(message);
+    this.name = 'BridgeError';
+  }
+}
+
+/** Why a kernel could not be connected: each gets its own message in the panel. */
+export type SetupFailure = 'not-python' | 'missing-package' | 'failed';
+
+export class BridgeSetupError extends Error {
+  constructor(
+    readonly reason: SetupFailure,
+    message: string
+  ) {
+    super(message);
+    this.name = 'BridgeSetupError';
+  }
+}
+
+export interface IRequestOptions {
+  /** Milliseconds without any message (reply or progress) before the request fails. */
+  timeout?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface IPending {
+  op: Op;
+  timeout: number;
+  timer: ReturnType<typeof setTimeout>;
+  resolve: (result: any) => void;
+  reject: (error: Error) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The part of a kernel connection the bridge uses. */
+export type IKernelLike = Pick<
+  Kernel.IKernelConnection,
+  'info' | 'requestExecute' | 'createComm' | 'statusChanged' | 'id'
+>;
+
+export class KernelBridge {
+  constructor(
+    readonly kernel: IKernelLike,
+    options: { timeout?: number } = {}
+  ) {
+    this.timeout = options.timeout ?? 60000;
+    kernel.statusChanged.connect(this._onStatus, this);
+  }
+
+  /** Default milliseconds without any message before a request fails. */
+  timeout: number;
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Register the kernel side, open the comm and shake hands. */
+  async connect(helloArgs: {
+    store: string;
+    server_root: string;
+  }): Promise<IHelloResult> {
+    const info = await this.kernel.info;
+    const language = info.language_info?.name ?? '';
+    if (language.toLowerCase() !== 'python') {
+      throw new BridgeSetupError(
+        'not-python',
+        `This notebook's kernel runs ${language || 'an unknown language'}; models can be saved only from a Python kernel.`
+      );
+    }
+    const future = this.kernel.requestExecute({
+      code: REGISTER_CODE,
+      silent: true,
+      store_history: false,
+      stop_on_error: false
+    });
+    const reply = (await future.done) as KM.IExecuteReplyMsg;
+    const content = reply.content;
+    if (content.status === 'error') {
+      if (content.ename === 'ModuleNotFoundError') {
+        throw new BridgeSetupError(
+          'missing-package',
+          `jupyterlab_models is not installed in this kernel's environment. Run: ${INSTALL_COMMAND}`
+        );
+      }
+      throw new BridgeSetupError(
+        'failed',
+        `Could not start jupyterlab_models in the kernel: ${content.ename}: ${content.evalue}`
+      );
+    }
+    if (content.status !== 'ok') {
+      throw new BridgeSetupError(
+        'failed',
+        'The kernel aborted the start of jupyterlab_models.'
+      );
+    }
+    this._comm = this.kernel.createComm(COMM_TARGET);
+    this._comm.onMsg = msg => this._onMessage(msg.content.data);
+    this._comm.onClose = () =>
+      this._failAll('kernel_unavailable', 'The kernel closed the connection.');
+    this._comm.open({});
+    const hello = await this.request<IHelloResult>('hello', {
+      protocol_version: PROTOCOL_VERSION,
+      ...helloArgs
+    });
+    if (hello.protocol_version !== PROTOCOL_VERSION) {
+      throw new BridgeSetupError(
+        'failed',
+        `The kernel speaks protocol ${hello.protocol_version}, this panel ${PROTOCOL_VERSION}: install the same jupyterlab-models version in JupyterLab and in the kernel.`
+      );
+    }
+    return hello;
+  }
+
+  /** Send one request; resolves with its result, rejects with a BridgeError. */
+  request<T = any>(
+    op: Op,
+    args: Record<string, unknown> = {},
+    options: IRequestOptions = {}
+  ): Promise<T> {
+    const comm = this._comm;
+    if (this._disposed || !comm || comm.isDisposed) {
+      return Promise.reject(
+        new BridgeError('kernel_unavailable', 'The kernel is not connected.')
+      );
+    }
+    const id = UUID.uuid4();
+    const timeout = options.timeout ?? this.timeout;
+    return new Promise<T>((resolve, reject) => {
+      const pending: IPending = {
+        op,
+        timeout,
+        timer: this._startTimer(id, op, timeout),
+        resolve,
+        reject,
+        onProgress: options.onProgress
+      };
+      this._pending.set(id, pending);
+      comm.send({ id, op, args } as JSONObject);
+    });
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this.kernel.statusChanged.disconnect(this._onStatus, this);
+    this._failAll('kernel_unavailable', 'The kernel connection was closed.');
+    if (this._comm && !this._comm.isDisposed) {
+      this._comm.dispose();
+    }
+    this._comm = null;
+  }
+
+  private _startTimer(
+    id: string,
+    op: Op,
+    timeout: number
+  ): ReturnType<typeof setTimeout> {
+    return setTimeout(() => {
+      const pending = this._pending.get(id);
+      if (pending) {
+        this._pending.delete(id);
+        pending.reject(
+          new BridgeError(
+            'timeout',
+            `The kernel did not answer "${op}" within ${Math.round(timeout / 1000)} s. It may be busy running a cell; try again when it is idle.`
+          )
+        );
+      }
+    }, timeout);
+  }
+
+  private _onMessage(data: unknown): void {
+    if (!isKernelMessage(data)) {
+      console.warn('jupyterlab-models: ignoring a malformed message', data);
+      return;
+    }
+    const pending = this._pending.get(data.id);
+    if (!pending) {
+      return;
+    }
+    clearTimeout(pending.timer);
+    this._handle(data.id, pending, data);
+  }
+
+  private _handle(id: string, pending: IPending, msg: KernelMessage): void {
+    if (isProgress(msg)) {
+      // Progress proves the kernel is alive: restart the clock.
+      pending.timer = this._startTimer(id, pending.op, pending.timeout);
+      pending.onProgress?.(msg.done, msg.total);
+      return;
+    }
+    this._pending.delete(id);
+    if (msg.ok) {
+      pending.resolve(msg.result);
+    } else {
+      pending.reject(new BridgeError(msg.error.code, msg.error.message));
+    }
+  }
+
+  private _onStatus(_: unknown, status: Kernel.Status): void {
+    if (
+      status === 'restarting' ||
+      status === 'autorestarting' ||
+      status === 'dead'
+    ) {
+      this._failAll(
+        'kernel_unavailable',
+        `The kernel stopped (${status}) before it answered.`
+      );
+    }
+  }
+
+  private _failAll(code: ErrorCode, message: string): void {
+    for (const pending of this._pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new BridgeError(code, message));
+    }
+    this._pending.clear();
+  }
+
+  private _comm: Kernel.IComm | null = null;
+  private _disposed = false;
+  private _pending = new Map<string, IPending>();
+}

@@ -1,0 +1,183 @@
+/** Bodies of the Save and Load dialogs: fields validated as the user types. */
+import { Dialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { shortClass } from '../format';
+import {
+  IVariableInfo,
+  validateModelName,
+  validateVariableName
+} from '../protocol';
+
+export interface ISaveValues {
+  variable: string;
+  name: string;
+  description: string;
+}
+
+/** Pick a variable, name the model (defaults to the variable), describe it. */
+export class SaveDialogBody
+  extends ReactWidget
+  implements Dialog.IBodyWidget<ISaveValues>
+{
+  constructor(
+    private _variables: readonly IVariableInfo[],
+    initial: ISaveValues,
+    private _trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-Models-form');
+    this._values = { ...initial };
+  }
+
+  getValue(): ISaveValues {
+    return { ...this._values };
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <SaveForm
+        variables={this._variables}
+        initial={this._values}
+        onChange={values => (this._values = values)}
+        trans={this._trans}
+      />
+    );
+  }
+
+  private _values: ISaveValues;
+}
+
+function SaveForm(props: {
+  variables: readonly IVariableInfo[];
+  initial: ISaveValues;
+  onChange: (values: ISaveValues) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans } = props;
+  const [values, setValues] = React.useState(props.initial);
+  // The name follows the variable until the user types a name of their own.
+  const [nameEdited, setNameEdited] = React.useState(
+    props.initial.name !== '' && props.initial.name !== props.initial.variable
+  );
+  const update = (patch: Partial<ISaveValues>) => {
+    const next = { ...values, ...patch };
+    setValues(next);
+    props.onChange(next);
+  };
+  const nameError = validateModelName(values.name);
+  return (
+    <div className="jp-Models-fields">
+      <label>
+        {trans.__('Variable')}
+        <select
+          className="jp-mod-styled"
+          aria-label={trans.__('Variable')}
+          value={values.variable}
+          onChange={event => {
+            const variable = event.target.value;
+            update(nameEdited ? { variable } : { variable, name: variable });
+          }}
+        >
+          {props.variables.map(v => (
+            <option key={v.name} value={v.name}>
+              {`${v.name} — ${v.library} ${shortClass(v.class)}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {trans.__('Model name')}
+        <input
+          className="jp-mod-styled"
+          aria-label={trans.__('Model name')}
+          aria-invalid={nameError !== null}
+          value={values.name}
+          onChange={event => {
+            setNameEdited(true);
+            update({ name: event.target.value });
+          }}
+        />
+      </label>
+      {nameError && (
+        <p className="jp-Models-fieldError" role="alert">
+          {trans.__(nameError)}
+        </p>
+      )}
+      <label>
+        {trans.__('Description (optional)')}
+        <textarea
+          className="jp-mod-styled"
+          aria-label={trans.__('Description')}
+          rows={3}
+          value={values.description}
+          onChange={event => update({ description: event.target.value })}
+        />
+      </label>
+    </div>
+  );
+}
+
+/** Ask the variable a model is loaded into. */
+export class LoadDialogBody
+  extends ReactWidget
+  implements Dialog.IBodyWidget<string>
+{
+  constructor(
+    initial: string,
+    private _trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-Models-form');
+    this._variable = initial;
+  }
+
+  getValue(): string {
+    return this._variable;
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <VariableField
+        initial={this._variable}
+        onChange={value => (this._variable = value)}
+        trans={this._trans}
+      />
+    );
+  }
+
+  private _variable: string;
+}
+
+function VariableField(props: {
+  initial: string;
+  onChange: (value: string) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans } = props;
+  const [value, setValue] = React.useState(props.initial);
+  const error = validateVariableName(value);
+  return (
+    <div className="jp-Models-fields">
+      <label>
+        {trans.__('Variable')}
+        <input
+          className="jp-mod-styled"
+          aria-label={trans.__('Variable')}
+          aria-invalid={error !== null}
+          value={value}
+          onChange={event => {
+            setValue(event.target.value);
+            props.onChange(event.target.value);
+          }}
+        />
+      </label>
+      {error && (
+        <p className="jp-Models-fieldError" role="alert">
+          {trans.__(error)}
+        </p>
+      )}
+    </div>
+  );
+}

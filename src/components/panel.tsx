@@ -1,0 +1,105 @@
+/** The Models sidebar: binding, status, actions, model list and details. */
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+import { modelsIcon } from '../icons';
+import { ModelsModel } from '../model';
+import { CommandIDs } from '../tokens';
+import { ModelDetails } from './details';
+import { ModelList } from './list';
+import { StatusBanner } from './status';
+
+export class ModelsPanel extends ReactWidget {
+  constructor(
+    readonly model: ModelsModel,
+    private _commands: CommandRegistry,
+    private _trans: TranslationBundle
+  ) {
+    super();
+    this.id = 'jupyterlab-models-panel';
+    this.addClass('jp-Models-panel');
+    this.title.icon = modelsIcon;
+    this.title.caption = _trans.__('Models');
+    this.node.setAttribute('aria-label', _trans.__('Models panel'));
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => (
+          <PanelView
+            model={this.model}
+            commands={this._commands}
+            trans={this._trans}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+}
+
+interface IViewProps {
+  model: ModelsModel;
+  commands: CommandRegistry;
+  trans: TranslationBundle;
+}
+
+function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
+  const ready = model.status === 'ready';
+  const busy = model.pending !== null;
+  const run = (id: string) => () => void commands.execute(id);
+  return (
+    <div className="jp-Models-body">
+      <header className="jp-Models-header">
+        <h2 className="jp-Models-title">{trans.__('Models')}</h2>
+        <dl className="jp-Models-binding">
+          <dt>{trans.__('Notebook')}</dt>
+          <dd className="jp-Models-notebook" title={model.notebook?.path}>
+            {model.notebook?.path ?? trans.__('none')}
+          </dd>
+          <dt>{trans.__('Store')}</dt>
+          <dd className="jp-Models-store" title={model.storeLocation}>
+            {model.storeLocation || '—'}
+          </dd>
+        </dl>
+      </header>
+      <StatusBanner model={model} trans={trans} />
+      <div className="jp-Models-toolbar">
+        <button
+          className="jp-Button jp-mod-styled jp-mod-accept"
+          aria-label={trans.__('Save model')}
+          disabled={!ready || busy}
+          onClick={run(CommandIDs.save)}
+        >
+          {trans.__('Save model')}
+        </button>
+        <button
+          className="jp-Button jp-mod-styled"
+          aria-label={trans.__('Refresh')}
+          disabled={!ready || busy}
+          onClick={run(CommandIDs.refresh)}
+        >
+          {trans.__('Refresh')}
+        </button>
+      </div>
+      {ready && (
+        <ModelList
+          models={model.models}
+          selected={model.selected?.name ?? null}
+          onSelect={name => model.select(name)}
+          trans={trans}
+        />
+      )}
+      {ready && model.selected && (
+        <ModelDetails
+          model={model.selected}
+          busy={busy}
+          onLoad={run(CommandIDs.load)}
+          onDelete={run(CommandIDs.deleteModel)}
+          trans={trans}
+        />
+      )}
+    </div>
+  );
+}

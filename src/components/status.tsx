@@ -1,0 +1,86 @@
+/** What the panel says about its connection, the operation under way and the last error. */
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+import { INSTALL_COMMAND } from '../bridge';
+import { humanSize } from '../format';
+import { ModelsModel } from '../model';
+
+interface IProps {
+  model: ModelsModel;
+  trans: TranslationBundle;
+}
+
+export function StatusBanner({ model, trans }: IProps): JSX.Element | null {
+  return (
+    <>
+      <ConnectionMessage model={model} trans={trans} />
+      {model.pending && model.pending.kind !== 'refresh' && (
+        <PendingMessage model={model} trans={trans} />
+      )}
+      {model.error && (
+        <div className="jp-Models-error" role="alert">
+          {model.error}
+        </div>
+      )}
+    </>
+  );
+}
+
+function ConnectionMessage({ model, trans }: IProps): JSX.Element | null {
+  switch (model.status) {
+    case 'ready':
+      return null;
+    case 'no-notebook':
+      return (
+        <p className="jp-Models-message">
+          {trans.__('Open a notebook to save and load its models.')}
+        </p>
+      );
+    case 'connecting':
+      return (
+        <p className="jp-Models-message" role="status">
+          {model.statusMessage || trans.__('Connecting to the kernel…')}
+        </p>
+      );
+    case 'missing-package':
+      return (
+        <div className="jp-Models-message jp-Models-warning" role="alert">
+          <p>
+            {trans.__(
+              "jupyterlab_models is not installed in this kernel's environment. Run this in a cell, then restart the kernel:"
+            )}
+          </p>
+          <code className="jp-Models-command">{INSTALL_COMMAND}</code>
+        </div>
+      );
+    default:
+      return (
+        <p className="jp-Models-message jp-Models-warning" role="alert">
+          {model.statusMessage}
+        </p>
+      );
+  }
+}
+
+function PendingMessage({ model, trans }: IProps): JSX.Element {
+  const op = model.pending!;
+  const label = {
+    save: trans.__('Saving %1…', op.target),
+    load: trans.__('Loading %1…', op.target),
+    delete: trans.__('Deleting %1…', op.target),
+    refresh: ''
+  }[op.kind];
+  return (
+    <div className="jp-Models-pending" role="status">
+      <span>{label}</span>
+      {op.total > 0 && (
+        <>
+          <progress value={op.done} max={op.total} />
+          <span>
+            {humanSize(op.done)} / {humanSize(op.total)}
+          </span>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+/** Plain formatting helpers shared by the views. */
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/** 1536 → "1.5 KB" (powers of 1024, one decimal above bytes). */
+export function humanSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** "2026-11-26T23:57:39.123456Z" → "2026-11-26 23:57:39 UTC". */
+export function utcDate(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : iso;
+}
+
+/** Last part of a dotted class path: "lightgbm.sklearn.LGBMClassifier" → "LGBMClassifier". */
+export function shortClass(path: string): string {
+  return path.slice(path.lastIndexOf('.') + 1);
+}
+
+/** A model name turned into a Python identifier to suggest as the load target. */
+export function suggestVariable(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned || 'model';
+}

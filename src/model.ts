@@ -1,0 +1,384 @@
+/**
+ * ModelsModel: what the Models panel shows and the operations it runs, bound to one notebook
+ * at a time. Owns the KernelBridge of that notebook's kernel; knows nothing of React.
+ */
+import { ISessionContext } from '@jupyterlab/apputils';
+import { Kernel } from '@jupyterlab/services';
+import { ISignal, Signal } from '@lumino/signaling';
+import { BridgeError, BridgeSetupError, KernelBridge } from './bridge';
+import { IModelInfo, IVariableInfo } from './protocol';
+
+/** The notebook the panel is bound to. */
+export interface INotebookBinding {
+  /** Server-relative path of the notebook (read each time: it may be renamed). */
+  readonly path: string;
+  readonly sessionContext: ISessionContext;
+}
+
+export type ConnectionStatus =
+  | 'no-notebook'
+  | 'no-kernel'
+  | 'connecting'
+  | 'ready'
+  | 'not-python'
+  | 'missing-package'
+  | 'error';
+
+/** An operation under way, shown as busy state and progress. */
+export interface IPendingOperation {
+  kind: 'save' | 'load' | 'delete' | 'refresh';
+  /** Model (or variable) it is about. */
+  target: string;
+  done: number;
+  total: number;
+}
+
+export interface IModelsModelOptions {
+  /** The storeLocation setting; empty means the default. */
+  storeSetting?: string;
+  /** Server root directory, where the default store lives. */
+  serverRoot?: string;
+  /** Request timeout in milliseconds. */
+  timeout?: number;
+  /** Creates the bridge of a kernel (tests wrap a fake kernel here). */
+  createBridge?: (
+    kernel: Kernel.IKernelConnection,
+    timeout: number
+  ) => KernelBridge;
+}
+
+export class ModelsModel {
+  constructor(options: IModelsModelOptions = {}) {
+    this._storeSetting = options.storeSetting ?? '';
+    this._serverRoot = options.serverRoot ?? '';
+    this._timeout = options.timeout ?? 60000;
+    this._createBridge =
+      options.createBridge ??
+      ((kernel, timeout) => new KernelBridge(kernel, { timeout }));
+  }
+
+  /** Emitted on every change of what the panel shows. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get notebook(): INotebookBinding | null {
+    return this._notebook;
+  }
+  get status(): ConnectionStatus {
+    return this._status;
+  }
+  /** Why the status is not 'ready', in words. */
+  get statusMessage(): string {
+    return this._statusMessage;
+  }
+  /** Absolute store location as the kernel resolved it ('' before the handshake). */
+  get storeLocation(): string {
+    return this._storeLocation;
+  }
+  get packageVersion(): string {
+    return this._packageVersion;
+  }
+  get models(): readonly IModelInfo[] {
+    return this._models;
+  }
+  get variables(): readonly IVariableInfo[] {
+    return this._variables;
+  }
+  get selected(): IModelInfo | null {
+    return this._models.find(m => m.name === this._selectedName) ?? null;
+  }
+  get pending(): IPendingOperation | null {
+    return this._pendingOp;
+  }
+  /** The last failed operation, in words; cleared by the next success. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** Bind to another notebook (or none); follows the active notebook. */
+  setNotebook(notebook: INotebookBinding | null): void {
+    if (notebook === this._notebook) {
+      return;
+    }
+    const old = this._notebook?.sessionContext;
+    old?.kernelChanged.disconnect(this._onKernelChanged, this);
+    old?.statusChanged.disconnect(this._onKernelStatus, this);
+    this._notebook = notebook;
+    this._models = [];
+    this._variables = [];
+    this._selectedName = null;
+    this._error = null;
+    this._dropBridge();
+    if (!notebook) {
+      this._setStatus('no-notebook', '');
+      return;
+    }
+    notebook.sessionContext.kernelChanged.connect(this._onKernelChanged, this);
+    notebook.sessionContext.statusChanged.connect(this._onKernelStatus, this);
+    void notebook.sessionContext.ready.then(() => {
+      if (this._notebook === notebook) {
+        void this._connect();
+      }
+    });
+    this._setStatus('connecting', '');
+  }
+
+  /** Change the store location setting; reconnects so the kernel resolves it. */
+  setStoreSetting(value: string): void {
+    if (value === this._storeSetting) {
+      return;
+    }
+    this._storeSetting = value;
+    this._dropBridge();
+    void this._connect();
+  }
+
+  /** Change the request timeout (milliseconds), for this bridge and the next. */
+  setTimeout(ms: number): void {
+    this._timeout = ms;
+    if (this._bridge) {
+      this._bridge.timeout = ms;
+    }
+  }
+
+  select(name: string | null): void {
+    this._selectedName = name;
+    this._changed.emit();
+  }
+
+  /** Reload the model list and the notebook's supported variables. */
+  async refresh(): Promise<void> {
+    await this._run({ kind: 'refresh', target: '' }, async bridge => {
+      const [list, vars] = await Promise.all([
+        bridge.request<{ models: IModelInfo[] }>('list'),
+        bridge.request<{ variables: IVariableInfo[] }>('variables')
+      ]);
+      this._models = list.models;
+      this._variables = vars.variables;
+    });
+  }
+
+  /** Fetch the notebook's supported variables now (before a save dialog). */
+  async refreshVariables(): Promise<readonly IVariableInfo[]> {
+    const bridge = this._requireBridge();
+    const result = await bridge.request<{ variables: IVariableInfo[] }>(
+      'variables'
+    );
+    this._variables = result.variables;
+    this._changed.emit();
+    return this._variables;
+  }
+
+  async save(
+    variable: string,
+    name: string,
+    description: string
+  ): Promise<IModelInfo> {
+    return this._run({ kind: 'save', target: name }, async bridge => {
+      const { model } = await bridge.request<{ model: IModelInfo }>(
+        'save',
+        {
+          variable,
+          name,
+          description,
+          notebook: this._notebook?.path ?? null
+        },
+        { onProgress: this._onProgress }
+      );
+      await this._reloadList(bridge);
+      this._selectedName = model.name;
+      return model;
+    });
+  }
+
+  async load(
+    name: string,
+    version: number | null,
+    variable: string,
+    overwrite: boolean
+  ): Promise<IModelInfo> {
+    return this._run({ kind: 'load', target: name }, async bridge => {
+      const { model } = await bridge.request<{ model: IModelInfo }>(
+        'load',
+        { name, version, variable, overwrite },
+        { onProgress: this._onProgress }
+      );
+      return model;
+    });
+  }
+
+  async delete(name: string, version: number | null): Promise<number[]> {
+    return this._run({ kind: 'delete', target: name }, async bridge => {
+      const { deleted } = await bridge.request<{ deleted: number[] }>(
+        'delete',
+        { name, version }
+      );
+      await this._reloadList(bridge);
+      if (!this._models.some(m => m.name === this._selectedName)) {
+        this._selectedName = null;
+      }
+      return deleted;
+    });
+  }
+
+  dispose(): void {
+    this.setNotebook(null);
+    Signal.clearData(this);
+  }
+
+  /** Run one operation: busy state, error in words, change signal. Rethrows errors. */
+  private async _run<T>(
+    op: Omit<IPendingOperation, 'done' | 'total'>,
+    body: (bridge: KernelBridge) => Promise<T>
+  ): Promise<T> {
+    const bridge = this._requireBridge();
+    this._pendingOp = { ...op, done: 0, total: 0 };
+    this._changed.emit();
+    try {
+      const result = await body(bridge);
+      this._error = null;
+      return result;
+    } catch (reason) {
+      this._error = describeError(reason);
+      throw reason;
+    } finally {
+      this._pendingOp = null;
+      this._changed.emit();
+    }
+  }
+
+  private _onProgress = (done: number, total: number): void => {
+    if (this._pendingOp) {
+      this._pendingOp = { ...this._pendingOp, done, total };
+      this._changed.emit();
+    }
+  };
+
+  private async _reloadList(bridge: KernelBridge): Promise<void> {
+    const { models } = await bridge.request<{ models: IModelInfo[] }>('list');
+    this._models = models;
+  }
+
+  private _requireBridge(): KernelBridge {
+    if (!this._bridge || this._status !== 'ready') {
+      throw new BridgeError(
+        'kernel_unavailable',
+        this._statusMessage || 'No Python kernel is connected.'
+      );
+    }
+    return this._bridge;
+  }
+
+  private async _connect(): Promise<void> {
+    const notebook = this._notebook;
+    const kernel = notebook?.sessionContext.session?.kernel ?? null;
+    if (!notebook) {
+      return;
+    }
+    if (!kernel) {
+      this._setStatus('no-kernel', 'This notebook has no kernel.');
+      return;
+    }
+    if (this._bridge?.kernel === kernel && this._status !== 'error') {
+      return;
+    }
+    this._dropBridge();
+    const bridge = this._createBridge(kernel, this._timeout);
+    this._bridge = bridge;
+    this._setStatus('connecting', '');
+    try {
+      const hello = await bridge.connect({
+        store: this._storeSetting,
+        server_root: this._serverRoot
+      });
+      if (this._bridge !== bridge) {
+        return;
+      }
+      this._storeLocation = hello.store;
+      this._packageVersion = hello.package_version;
+      // Ready only with the first list in hand: no flash of an empty store.
+      this._status = 'ready';
+      this._statusMessage = '';
+      await this.refresh();
+    } catch (reason) {
+      if (this._bridge !== bridge) {
+        return;
+      }
+      if (reason instanceof BridgeSetupError) {
+        const status = reason.reason === 'failed' ? 'error' : reason.reason;
+        this._setStatus(status, reason.message);
+      } else {
+        this._setStatus('error', describeError(reason));
+      }
+    }
+  }
+
+  private _dropBridge(): void {
+    this._bridge?.dispose();
+    this._bridge = null;
+    this._storeLocation = '';
+  }
+
+  private _onKernelChanged(): void {
+    this._dropBridge();
+    this._models = [];
+    this._variables = [];
+    void this._connect();
+  }
+
+  private _onKernelStatus(_: ISessionContext, status: Kernel.Status): void {
+    if (
+      status === 'restarting' ||
+      status === 'autorestarting' ||
+      status === 'dead'
+    ) {
+      // The kernel side (and its comm) is gone: register again once it is back.
+      this._dropBridge();
+      this._variables = [];
+      this._setStatus(
+        'connecting',
+        status === 'dead' ? 'The kernel is dead.' : ''
+      );
+    } else if (status === 'idle' && this._bridge === null) {
+      void this._connect();
+    }
+  }
+
+  private _setStatus(status: ConnectionStatus, message: string): void {
+    this._status = status;
+    this._statusMessage = message;
+    this._changed.emit();
+  }
+
+  private _bridge: KernelBridge | null = null;
+  private _changed = new Signal<this, void>(this);
+  private _createBridge: (
+    kernel: Kernel.IKernelConnection,
+    timeout: number
+  ) => KernelBridge;
+  private _error: string | null = null;
+  private _models: IModelInfo[] = [];
+  private _notebook: INotebookBinding | null = null;
+  private _packageVersion = '';
+  private _pendingOp: IPendingOperation | null = null;
+  private _selectedName: string | null = null;
+  private _serverRoot: string;
+  private _status: ConnectionStatus = 'no-notebook';
+  private _statusMessage = '';
+  private _storeLocation = '';
+  private _storeSetting: string;
+  private _timeout: number;
+  private _variables: IVariableInfo[] = [];
+}
+
+/** An error in words, with the kernel's stable code when there is one. */
+export function describeError(reason: unknown): string {
+  if (reason instanceof BridgeError) {
+    return `${reason.message} (${reason.code})`;
+  }
+  if (reason instanceof Error) {
+    return reason.message;
+  }
+  return String(reason);
+}

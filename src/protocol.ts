@@ -1,0 +1,216 @@
+/**
+ * Wire types of the comm protocol (mirror of jupyterlab_models/protocol.py).
+ * See docs/PROTOCOL.md; both sides are tested against tests/fixtures/protocol/*.json.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** The comm target the kernel side registers. */
+export const COMM_TARGET = 'jupyterlab_models';
+
+/** Error codes the kernel sends. */
+export const KERNEL_ERROR_CODES = [
+  'bad_request',
+  'unknown_op',
+  'protocol_mismatch',
+  'name_invalid',
+  'variable_invalid',
+  'variable_not_found',
+  'variable_exists',
+  'unsupported_type',
+  'not_found',
+  'library_missing',
+  'integrity',
+  'internal'
+] as const;
+
+/** Error codes only the frontend produces. */
+export const FRONTEND_ERROR_CODES = ['timeout', 'kernel_unavailable'] as const;
+
+export type ErrorCode =
+  (typeof KERNEL_ERROR_CODES)[number] | (typeof FRONTEND_ERROR_CODES)[number];
+
+export type Op =
+  'hello' | 'variables' | 'list' | 'info' | 'save' | 'load' | 'delete';
+
+export interface IRequest {
+  id: string;
+  op: Op;
+  args: Record<string, unknown>;
+}
+
+export interface IErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface IOkReply {
+  id: string;
+  ok: true;
+  result: any;
+}
+
+export interface IErrorReply {
+  id: string;
+  ok: false;
+  error: IErrorBody;
+}
+
+export interface IProgressEvent {
+  id: string;
+  event: 'progress';
+  done: number;
+  total: number;
+}
+
+export type KernelMessage = IOkReply | IErrorReply | IProgressEvent;
+
+export interface IFileEntry {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** A stored model version: the manifest. */
+export interface IModelInfo {
+  schema_version: number;
+  name: string;
+  version: number;
+  description: string;
+  library: string;
+  type: string;
+  format: string;
+  files: IFileEntry[];
+  size_bytes: number;
+  created_at: string;
+  user: string;
+  notebook: string | null;
+  variable: string | null;
+  python_version: string;
+  library_versions: Record<string, string>;
+  extra: Record<string, unknown>;
+}
+
+/** A supported variable of the notebook's namespace. */
+export interface IVariableInfo {
+  name: string;
+  library: string;
+  class: string;
+  format: string;
+}
+
+export interface IHelloResult {
+  protocol_version: number;
+  package_version: string;
+  store: string;
+  libraries: Record<string, boolean>;
+}
+
+/** Tell a kernel message apart: progress event, or the final reply. */
+export function isProgress(msg: KernelMessage): msg is IProgressEvent {
+  return (msg as IProgressEvent).event === 'progress';
+}
+
+/** Whether a value has the shape of a kernel message. */
+export function isKernelMessage(value: unknown): value is KernelMessage {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const msg = value as Record<string, unknown>;
+  if (typeof msg.id !== 'string') {
+    return false;
+  }
+  if (msg.event === 'progress') {
+    return typeof msg.done === 'number' && typeof msg.total === 'number';
+  }
+  if (msg.ok === true) {
+    return 'result' in msg;
+  }
+  if (msg.ok === false) {
+    const error = msg.error as Record<string, unknown> | undefined;
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      typeof error.code === 'string' &&
+      typeof error.message === 'string'
+    );
+  }
+  return false;
+}
+
+/** A Python identifier (Unicode, as Python's XID rule) that is not a keyword. */
+export function validateVariableName(name: string): string | null {
+  if (!name) {
+    return 'A variable name is required.';
+  }
+  if (!/^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name)) {
+    return `"${name}" is not a valid Python identifier.`;
+  }
+  if (PYTHON_KEYWORDS.has(name)) {
+    return `"${name}" is a Python keyword.`;
+  }
+  return null;
+}
+
+const PYTHON_KEYWORDS = new Set([
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield'
+]);
+
+const NAME_MAX_LENGTH = 128;
+
+/**
+ * The model name rule, the same as jupyterlab_models/names.py
+ * (both tested against tests/fixtures/names.json). Returns the broken rule or null.
+ */
+export function validateModelName(name: string): string | null {
+  if (name.length === 0) {
+    return 'A model name is required.';
+  }
+  if (name.length > NAME_MAX_LENGTH) {
+    return `A model name has at most ${NAME_MAX_LENGTH} characters.`;
+  }
+  if (!/^[A-Za-z0-9 ._-]+$/.test(name)) {
+    return 'A model name may contain only letters, digits, "-", "_", "." and spaces.';
+  }
+  if (name.startsWith('.') || name.startsWith(' ')) {
+    return 'A model name may not start with "." or a space.';
+  }
+  if (name.endsWith('.') || name.endsWith(' ')) {
+    return 'A model name may not end with "." or a space.';
+  }
+  return null;
+}

@@ -1,0 +1,17 @@
+import { Token } from '@lumino/coreutils';
+import { ModelsModel } from './model';
+
+/** Command ids of the extension. */
+export namespace CommandIDs {
+  export const open = 'jupyterlab-models:open';
+  export const save = 'jupyterlab-models:save';
+  export const load = 'jupyterlab-models:load';
+  export const deleteModel = 'jupyterlab-models:delete';
+  export const refresh = 'jupyterlab-models:refresh';
+}
+
+/** The Models panel's model, for other extensions. */
+export const IModelsModel = new Token<ModelsModel>(
+  'jupyterlab-models:IModelsModel',
+  'The state of the Models panel: bound notebook, stored models, operations.'
+);

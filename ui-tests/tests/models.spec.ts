@@ -1,0 +1,145 @@
+/**
+ * The foundation's user flow in a real JupyterLab, a real kernel and Chromium:
+ * run the quickstart, save `clf` from the Models panel, inspect it, load it into `clf2`
+ * (checked in the kernel), delete it.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import * as path from 'path';
+
+const NOTEBOOK = 'quickstart.ipynb';
+const PANEL_ID = 'jupyterlab-models-panel';
+
+test.use({ autoGoto: true });
+
+async function shot(page: any, name: string): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+test('save, inspect, load and delete a LightGBM model from the Models panel', async ({
+  page,
+  tmpPath
+}) => {
+  const panel = page.locator(`#${PANEL_ID}`);
+
+  // The tab has its own icon and the tooltip "Models"; without a notebook it says so.
+  const tab = page.locator(`.jp-SideBar [data-id="${PANEL_ID}"]`);
+  await expect(tab).toHaveAttribute('title', 'Models');
+  await page.sidebar.openTab(PANEL_ID);
+  await expect(panel).toContainText('Open a notebook');
+
+  await page.contents.uploadFile(
+    path.resolve(__dirname, '../../examples', NOTEBOOK),
+    `${tmpPath}/${NOTEBOOK}`
+  );
+  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
+  await page.notebook.activate(NOTEBOOK);
+  await page.notebook.run();
+  await page.sidebar.openTab(PANEL_ID);
+
+  // Bound to this notebook and to the store under the server root; the store is empty.
+  await expect(panel.locator('.jp-Models-notebook')).toHaveText(
+    `${tmpPath}/${NOTEBOOK}`
+  );
+  await expect(panel.locator('.jp-Models-store')).toHaveText(
+    /\/\.jupyterlab-models$/
+  );
+  await expect(panel).toContainText('No models in this store yet');
+  await shot(page, '1-empty-store');
+
+  // Save: the dialog lists clf with its library and class; the name defaults to it.
+  await panel.getByRole('button', { name: 'Save model' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  const variable = dialog.getByLabel('Variable');
+  await expect(variable).toHaveValue('clf');
+  await expect(variable.locator('option')).toHaveText([
+    'clf — lightgbm LGBMClassifier'
+  ]);
+  const name = dialog.getByLabel('Model name');
+  await expect(name).toHaveValue('clf');
+  // An invalid name is refused as it is typed.
+  await name.fill('../evil');
+  await expect(dialog.getByRole('alert')).toContainText('may contain only');
+  await name.fill('churn classifier');
+  await expect(dialog.getByRole('alert')).toHaveCount(0);
+  await dialog.getByLabel('Description').fill('first try');
+  await shot(page, '2-save-dialog');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+
+  const item = panel.getByRole('option', { name: 'churn classifier' });
+  await expect(item).toBeVisible();
+  await expect(item).toContainText('lightgbm');
+  await expect(item).toContainText(/\d+(\.\d)? KB/);
+  await expect(item).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+
+  // Details.
+  await item.click();
+  const details = panel.locator('.jp-Models-details');
+  const field = (key: string) => details.locator(`dd[data-field="${key}"]`);
+  await expect(field('name')).toHaveText('churn classifier');
+  await expect(field('version')).toHaveText('1');
+  await expect(field('description')).toHaveText('first try');
+  await expect(field('library')).toHaveText('lightgbm');
+  await expect(field('class')).toHaveText('lightgbm.sklearn.LGBMClassifier');
+  await expect(field('format')).toHaveText('lgbm');
+  await expect(field('size')).toHaveText(/^\d+ bytes$/);
+  await expect(field('notebook')).toHaveText(`${tmpPath}/${NOTEBOOK}`);
+  await expect(field('variable')).toHaveText('clf');
+  await expect(field('user')).not.toHaveText('');
+  await expect(field('created')).toHaveText(/UTC$/);
+  await expect(field('libraries')).toContainText('lightgbm');
+  await expect(details.locator('.jp-Models-sha').first()).toHaveText(
+    /^[0-9a-f]{64}$/
+  );
+  await shot(page, '3-details');
+
+  // Load: the variable must be an identifier and not a keyword.
+  await details.getByRole('button', { name: 'Load' }).click();
+  const target = dialog.getByLabel('Variable');
+  await expect(target).toHaveValue('churn_classifier');
+  await target.fill('class');
+  await expect(dialog.getByRole('alert')).toContainText('keyword');
+  await target.fill('1x');
+  await expect(dialog.getByRole('alert')).toContainText('not a valid');
+  await target.fill('clf2');
+  await dialog.getByRole('button', { name: 'Load' }).click();
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  await expect(page.locator('.jp-toast-container')).toContainText(
+    'Loaded "churn classifier" into clf2'
+  );
+
+  // The kernel now has clf2, of clf's type, with the same predictions.
+  await page.notebook.setCell(
+    4,
+    'code',
+    'print("roundtrip", type(clf2) is type(clf), bool((clf2.predict(X) == clf.predict(X)).all()))'
+  );
+  await page.notebook.runCell(4);
+  expect((await page.notebook.getCellTextOutput(4))?.join('')).toContain(
+    'roundtrip True True'
+  );
+  await shot(page, '4-loaded');
+
+  // Loading again into clf2 asks before overwriting it; Cancel keeps it.
+  await page.sidebar.openTab(PANEL_ID);
+  await item.click();
+  await details.getByRole('button', { name: 'Load' }).click();
+  await dialog.getByLabel('Variable').fill('clf2');
+  await dialog.getByRole('button', { name: 'Load' }).click();
+  await expect(page.locator('.jp-Dialog')).toContainText('Overwrite "clf2"?');
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Cancel' })
+    .click();
+
+  // Delete asks for confirmation, then the list is empty again.
+  await details.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.locator('.jp-Dialog')).toContainText('churn classifier');
+  await shot(page, '5-delete-confirm');
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Delete' })
+    .click();
+  await expect(item).toHaveCount(0);
+  await expect(panel).toContainText('No models in this store yet');
+  await shot(page, '6-deleted');
+});
