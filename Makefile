@@ -22,10 +22,10 @@ $(STAMPS):
 	mkdir -p $(STAMPS)
 
 # Python environment with the build tools (the editable install builds without isolation).
-$(STAMPS)/venv: pyproject.toml | $(STAMPS)
+$(STAMPS)/venv: pyproject.toml Makefile | $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" hatch-jupyter-builder hatch-nodejs-version
+	$(BIN)/python -m pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" editables hatch-jupyter-builder hatch-nodejs-version
 	touch $@
 
 $(STAMPS)/node: package.json package-lock.json | $(STAMPS)

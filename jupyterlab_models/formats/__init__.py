@@ -1,0 +1,140 @@
+"""Registry of model formats, one module per library.
+
+Every format module has the same shape:
+
+- `FORMAT_ID` (manifest `format`), `LIBRARY` (import name), `PIP_PACKAGE`;
+- `TYPES`: class paths (`module.QualName`) it accepts, matched anywhere in the MRO;
+- `save(obj, directory) -> dict` writes the files and returns the manifest's `extra`;
+- `load(directory, info) -> obj`;
+- `library_versions() -> dict` for the manifest.
+
+Format modules import their library only inside `save`/`load`. Detection imports nothing: a
+library that is not in `sys.modules` cannot have created the object, and the object is only
+looked at through `type(obj).__mro__` (never repr/str/len, which may run user code).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from types import ModuleType
+from typing import Any
+
+from ..protocol import LIBRARY_MISSING, UNSUPPORTED_TYPE, ModelsError
+
+
+def class_path(cls: type) -> str:
+    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', '?')}"
+
+
+def matched_type(obj: Any, fmt: ModuleType) -> str | None:
+    """The first class path in the MRO of `obj` that `fmt` accepts, or None."""
+    for cls in type(obj).__mro__:
+        path = class_path(cls)
+        if path in fmt.TYPES:
+            return path
+    return None
+
+
+def detect(obj: Any) -> ModuleType | None:
+    """The format that can save `obj`, or None. Imports nothing and calls nothing on `obj`."""
+    for fmt in FORMATS:
+        if fmt.LIBRARY in sys.modules and matched_type(obj, fmt) is not None:
+            return fmt
+    return None
+
+
+def by_id(format_id: str) -> ModuleType:
+    for fmt in FORMATS:
+        if fmt.FORMAT_ID == format_id:
+            return fmt
+    raise ModelsError(
+        UNSUPPORTED_TYPE,
+        f"format {format_id!r} is not supported by this version of jupyterlab-models",
+    )
+
+
+def supported_types() -> list[str]:
+    return [path for fmt in FORMATS for path in fmt.TYPES]
+
+
+def libraries_available() -> dict[str, bool]:
+    """Which supported libraries are importable, found without importing them."""
+    return {fmt.LIBRARY: importlib.util.find_spec(fmt.LIBRARY) is not None for fmt in FORMATS}
+
+
+def import_library(module: str, pip_package: str) -> ModuleType:
+    """Import a library a format needs to load, or fail with `library_missing`."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ModelsError(
+            LIBRARY_MISSING,
+            f"loading this model needs {module!r}, which is not importable in this Python "
+            f"({exc}); install it with: pip install {pip_package}",
+        ) from exc
+
+
+def distribution_versions(*distributions: str) -> dict[str, str]:
+    """Installed versions of the given distributions (missing ones are left out)."""
+    from importlib import metadata  # not at the top: it is slow to import
+
+    versions = {}
+    for name in distributions:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+# Values a format keeps in `extra` (estimator parameters, class labels) must survive JSON
+# exactly. Lists, str/int/float/bool/None stay as they are; a dict becomes {"dict": [[k, v]...]}
+# (keys may be ints, e.g. class_weight) and a tuple {"tuple": [...]}, so that decoding gives back
+# the same types. Anything else is refused: there is no pickle fallback.
+
+
+def encode_value(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _unencodable(where, f"the non-finite number {value}")
+        return value
+    # numpy scalars (np.int64(3), np.str_("a")...) become their Python value
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return encode_value(value.item(), where)
+    if isinstance(value, list):
+        return [encode_value(item, where) for item in value]
+    if isinstance(value, tuple):
+        return {"tuple": [encode_value(item, where) for item in value]}
+    if isinstance(value, dict):
+        return {
+            "dict": [[encode_value(k, where), encode_value(v, where)] for k, v in value.items()]
+        }
+    raise _unencodable(where, f"a value of type {class_path(type(value))}")
+
+
+def decode_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [decode_value(item) for item in value]
+    if isinstance(value, dict):
+        if "tuple" in value:
+            return tuple(decode_value(item) for item in value["tuple"])
+        return {decode_value(k): decode_value(v) for k, v in value["dict"]}
+    return value
+
+
+def _unencodable(where: str, what: str) -> ModelsError:
+    return ModelsError(
+        UNSUPPORTED_TYPE,
+        f"{where} is {what}, which cannot be stored as JSON (models are never pickled)",
+    )
+
+
+# Registered last: the format modules import the helpers above. They are tiny and import no
+# library, so loading them here keeps detection free of imports.
+from . import lightgbm as _lightgbm  # noqa: E402
+
+FORMATS: tuple[ModuleType, ...] = (_lightgbm,)

@@ -1,0 +1,220 @@
+"""Kernel side of the comm protocol (docs/PROTOCOL.md).
+
+The frontend silently runs `import jupyterlab_models.kernel as _jlm; _jlm.register(); del _jlm`
+and then opens a comm on target `jupyterlab_models`. The protocol itself is `handle()`, a plain
+function of (request, namespace, state) that sends progress events and exactly one reply, so it
+can be tested without a kernel; the comm glue below only feeds it.
+
+Importing this module is cheap and imports no ML library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import __version__, formats
+from .inspector import scan
+from .names import validate_name, validate_variable
+from .protocol import (
+    BAD_REQUEST,
+    COMM_TARGET,
+    INTERNAL,
+    PROTOCOL_MISMATCH,
+    PROTOCOL_VERSION,
+    UNKNOWN_OP,
+    VARIABLE_EXISTS,
+    VARIABLE_NOT_FOUND,
+    ModelsError,
+    error_reply,
+    ok_reply,
+    progress_event,
+)
+from .store import ModelStore, resolve_location
+
+Message = dict[str, Any]
+Send = Callable[[Message], None]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class KernelState:
+    """What one comm remembers between requests."""
+
+    store: ModelStore | None = None  # set by hello; the default location until then
+    hidden: Container[str] = field(default_factory=frozenset)  # IPython's user_ns_hidden
+
+    def get_store(self) -> ModelStore:
+        if self.store is None:
+            self.store = ModelStore()
+        return self.store
+
+
+def handle(request: object, namespace: dict[str, Any], state: KernelState, send: Send) -> None:
+    """Answer one request: zero or more progress events, then exactly one reply."""
+    request_id = request.get("id") if isinstance(request, dict) else None
+    reply_id = request_id if isinstance(request_id, str) else ""
+    try:
+        op, args = _parse(request)
+
+        def progress(done: int, total: int) -> None:
+            send(progress_event(reply_id, done, total))
+
+        reply = ok_reply(reply_id, _OPS[op](args, namespace, state, progress))
+    except ModelsError as exc:
+        reply = error_reply(reply_id, exc.code, exc.message)
+    except (Exception, KeyboardInterrupt) as exc:  # an interrupted save still gets its reply
+        reply = error_reply(reply_id, INTERNAL, f"{type(exc).__name__}: {exc}")
+    send(reply)
+
+
+def _parse(request: object) -> tuple[str, dict[str, Any]]:
+    if not isinstance(request, dict):
+        raise _bad("a request must be a JSON object")
+    if not isinstance(request.get("id"), str) or not request["id"]:
+        raise _bad("'id' must be a non-empty string")
+    op = request.get("op")
+    if not isinstance(op, str):
+        raise _bad("'op' must be a string")
+    if op not in _OPS:
+        raise ModelsError(UNKNOWN_OP, f"unknown op {op!r} (known: {', '.join(_OPS)})")
+    args = request.get("args")
+    if not isinstance(args, dict):
+        raise _bad("'args' must be an object")
+    return op, args
+
+
+def _bad(message: str) -> ModelsError:
+    return ModelsError(BAD_REQUEST, message)
+
+
+_KINDS = {str: "a string", int: "an integer", bool: "a boolean"}
+
+
+def _arg(args: dict[str, Any], key: str, kind: type, *, required: bool = False) -> Any:
+    """args[key] checked to be of type `kind` (a bool is not an integer here); None if absent."""
+    value = args.get(key)
+    if value is None:
+        if required:
+            raise _bad(f"'{key}' is required")
+        return None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise _bad(f"'{key}' must be {_KINDS[kind]}")
+    return value
+
+
+def _version_arg(args: dict[str, Any]) -> int | None:
+    version = _arg(args, "version", int)
+    if version is not None and version < 1:
+        raise _bad("'version' must be a positive integer")
+    return version
+
+
+def _hello(args: dict[str, Any], namespace: dict, state: KernelState, progress: Progress) -> dict:
+    version = _arg(args, "protocol_version", int, required=True)
+    if version != PROTOCOL_VERSION:
+        raise ModelsError(
+            PROTOCOL_MISMATCH,
+            f"the kernel speaks protocol version {PROTOCOL_VERSION} (jupyterlab-models "
+            f"{__version__}) but the frontend sent {version}: install the same version of "
+            "jupyterlab-models in the kernel's environment and in JupyterLab's",
+        )
+    location = resolve_location(_arg(args, "store", str), _arg(args, "server_root", str))
+    state.store = ModelStore(location)
+    return {
+        "protocol_version": PROTOCOL_VERSION,
+        "package_version": __version__,
+        "store": state.store.location,
+        "libraries": formats.libraries_available(),
+    }
+
+
+def _variables(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    visible = {k: v for k, v in namespace.items() if k not in state.hidden}
+    return {"variables": [v.to_dict() for v in scan(visible)]}
+
+
+def _list(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    return {"models": [m.to_dict() for m in state.get_store().list()]}
+
+
+def _info(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    name = _arg(args, "name", str, required=True)
+    return {"model": state.get_store().info(name, _version_arg(args)).to_dict()}
+
+
+def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    variable = _arg(args, "variable", str, required=True)
+    name = validate_name(_arg(args, "name", str, required=True))
+    description = _arg(args, "description", str) or ""
+    notebook = _arg(args, "notebook", str)
+    if variable not in namespace:
+        raise ModelsError(VARIABLE_NOT_FOUND, f"there is no variable {variable!r} in the kernel")
+    info = state.get_store().save(
+        namespace[variable],
+        name,
+        description=description,
+        variable=variable,
+        notebook=notebook,
+        progress=progress,
+    )
+    return {"model": info.to_dict()}
+
+
+def _load(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    name = _arg(args, "name", str, required=True)
+    version = _version_arg(args)
+    variable = validate_variable(_arg(args, "variable", str, required=True))
+    overwrite = _arg(args, "overwrite", bool) or False
+    store = state.get_store()
+    store.info(name, version)  # a missing model is reported before an existing variable
+    if variable in namespace and not overwrite:
+        raise ModelsError(
+            VARIABLE_EXISTS,
+            f"variable {variable!r} already exists; choose another name or overwrite it",
+        )
+    obj, info = store.load_with_info(name, version, progress=progress)
+    namespace[variable] = obj
+    return {"variable": variable, "model": info.to_dict()}
+
+
+def _delete(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    name = _arg(args, "name", str, required=True)
+    return {"deleted": state.get_store().delete(name, _version_arg(args))}
+
+
+_OPS: dict[str, Callable[[dict, dict, KernelState, Progress], dict]] = {
+    "hello": _hello,
+    "variables": _variables,
+    "list": _list,
+    "info": _info,
+    "save": _save,
+    "load": _load,
+    "delete": _delete,
+}
+
+
+# --- comm glue ----------------------------------------------------------------------------
+
+
+def register() -> None:
+    """Register the comm target on the running IPython kernel; calling it again is harmless."""
+    from IPython import get_ipython
+
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None:
+        raise RuntimeError("jupyterlab_models.kernel.register() must run in an IPython kernel")
+    kernel.comm_manager.register_target(COMM_TARGET, _on_open)
+
+
+def _on_open(comm: Any, open_msg: dict[str, Any]) -> None:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    state = KernelState(hidden=shell.user_ns_hidden)
+
+    def on_msg(msg: dict[str, Any]) -> None:
+        handle(msg["content"]["data"], shell.user_ns, state, lambda m: comm.send(data=m))
+
+    comm.on_msg(on_msg)

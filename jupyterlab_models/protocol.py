@@ -1,0 +1,69 @@
+"""Wire protocol of the `jupyterlab_models` comm (see docs/PROTOCOL.md).
+
+Mirrored by `src/protocol.ts`; both sides are tested against tests/fixtures/protocol/*.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROTOCOL_VERSION = 1
+COMM_TARGET = "jupyterlab_models"
+
+BAD_REQUEST = "bad_request"
+UNKNOWN_OP = "unknown_op"
+PROTOCOL_MISMATCH = "protocol_mismatch"
+NAME_INVALID = "name_invalid"
+VARIABLE_INVALID = "variable_invalid"
+VARIABLE_NOT_FOUND = "variable_not_found"
+VARIABLE_EXISTS = "variable_exists"
+UNSUPPORTED_TYPE = "unsupported_type"
+NOT_FOUND = "not_found"
+LIBRARY_MISSING = "library_missing"
+INTEGRITY = "integrity"
+INTERNAL = "internal"
+
+# Codes the kernel may send.
+ERROR_CODES = (
+    BAD_REQUEST,
+    UNKNOWN_OP,
+    PROTOCOL_MISMATCH,
+    NAME_INVALID,
+    VARIABLE_INVALID,
+    VARIABLE_NOT_FOUND,
+    VARIABLE_EXISTS,
+    UNSUPPORTED_TYPE,
+    NOT_FOUND,
+    LIBRARY_MISSING,
+    INTEGRITY,
+    INTERNAL,
+)
+
+# Codes only the frontend produces; listed so both sides agree on the full set.
+FRONTEND_ERROR_CODES = ("timeout", "kernel_unavailable")
+
+
+class ModelsError(Exception):
+    """An error with a stable wire code; the same code reaches the panel, the API and the CLI."""
+
+    def __init__(self, code: str, message: str) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"ModelsError({self.code!r}, {self.message!r})"
+
+
+def ok_reply(request_id: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {"id": request_id, "ok": True, "result": result}
+
+
+def error_reply(request_id: str, code: str, message: str) -> dict[str, Any]:
+    return {"id": request_id, "ok": False, "error": {"code": code, "message": message}}
+
+
+def progress_event(request_id: str, done: int, total: int) -> dict[str, Any]:
+    return {"id": request_id, "event": "progress", "done": done, "total": total}

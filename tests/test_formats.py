@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jupyterlab_models import ModelsError, formats
+
+
+def test_by_id():
+    assert formats.by_id("lgbm").LIBRARY == "lightgbm"
+    with pytest.raises(ModelsError) as info:
+        formats.by_id("from-the-future")
+    assert info.value.code == "unsupported_type"
+
+
+def test_a_missing_library_says_how_to_install_it():
+    with pytest.raises(ModelsError) as info:
+        formats.import_library("jupyterlab_models_no_such_library", "no-such-package")
+    assert info.value.code == "library_missing"
+    assert "pip install no-such-package" in info.value.message
+
+
+def test_every_format_has_the_same_shape():
+    for fmt in formats.FORMATS:
+        assert isinstance(fmt.FORMAT_ID, str) and isinstance(fmt.PIP_PACKAGE, str)
+        assert fmt.TYPES and all(path.startswith(fmt.LIBRARY + ".") for path in fmt.TYPES)
+        assert callable(fmt.save) and callable(fmt.load)
+        assert fmt.LIBRARY in fmt.library_versions() or fmt.PIP_PACKAGE in fmt.library_versions()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        -1.5,
+        "s",
+        [1, "a", None],
+        (1, 2),
+        {"a": 1},
+        {0: 1.0, 1: 2.5},
+        {"nested": [(1, {2: "x"})]},
+    ],
+)
+def test_json_values_round_trip_with_their_types(value):
+    import json
+
+    encoded = json.loads(json.dumps(formats.encode_value(value, "v"), allow_nan=False))
+    decoded = formats.decode_value(encoded)
+    assert decoded == value and type(decoded) is type(value)
+
+
+def test_numpy_scalars_become_python_values():
+    assert formats.encode_value(np.int64(3), "v") == 3
+    assert formats.encode_value([np.float32(0.5), np.str_("a")], "v") == [0.5, "a"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), object(), {1, 2}, np.zeros(2)])
+def test_values_json_cannot_hold_are_refused(value):
+    with pytest.raises(ModelsError, match="parameter 'p'") as info:
+        formats.encode_value(value, "parameter 'p'")
+    assert info.value.code == "unsupported_type"
