@@ -103,9 +103,8 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await target.fill('clf2');
   await dialog.getByRole('button', { name: 'Load' }).click();
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
-  await expect(page.locator('.jp-toast-container')).toContainText(
-    'Loaded "churn classifier" into clf2'
-  );
+  await expect(panel.locator('.jp-Models-pending')).toHaveCount(0);
+  await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
 
   // The kernel now has clf2, of clf's type, with the same predictions.
   await page.notebook.setCell(
