@@ -8,6 +8,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 STAMPS := .make
 CHROMIUM ?= /usr/bin/chromium
+TORCH_VERSION ?= 2.13.0
 # Jupyter refuses to start as root without this flag (CI runs as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_FLAGS := $(ROOT_FLAG) $(if $(DISPLAY),,--no-browser)
@@ -26,6 +27,9 @@ $(STAMPS)/venv: pyproject.toml Makefile | $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" editables hatch-jupyter-builder hatch-nodejs-version
+	# This exact torch is a CPU build that lies on this machine's disk; a range alone would
+	# pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install -q "torch==$(TORCH_VERSION)"
 	touch $@
 
 $(STAMPS)/node: package.json package-lock.json | $(STAMPS)

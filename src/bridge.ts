@@ -29,7 +29,8 @@ export const INSTALL_COMMAND = '%pip install jupyterlab-models';
 export class BridgeError extends Error {
   constructor(
     readonly code: ErrorCode,
-    message: string
+    message: string,
+    readonly details: Record<string, unknown> = {}
   ) {
     super(message);
     this.name = 'BridgeError';
@@ -227,7 +228,9 @@ export class KernelBridge {
     if (msg.ok) {
       pending.resolve(msg.result);
     } else {
-      pending.reject(new BridgeError(msg.error.code, msg.error.message));
+      pending.reject(
+        new BridgeError(msg.error.code, msg.error.message, msg.error.details)
+      );
     }
   }
 

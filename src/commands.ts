@@ -10,7 +10,11 @@ import {
 } from './components/dialogs';
 import { suggestVariable } from './format';
 import { describeError, ModelsModel } from './model';
-import { validateModelName, validateVariableName } from './protocol';
+import {
+  ILoadResult,
+  validateModelName,
+  validateVariableName
+} from './protocol';
 import { CommandIDs } from './tokens';
 
 export function addCommands(
@@ -128,32 +132,80 @@ async function loadModel(
       break;
     }
   }
-  try {
-    await model.load(selected.name, selected.version, variable, false);
-  } catch (reason) {
-    if (!(reason instanceof BridgeError && reason.code === 'variable_exists')) {
-      throw reason;
+  // The kernel asks before it overwrites a variable or trusts a type: ask the user, retry.
+  const options: { overwrite?: boolean; trusted?: string[] } = {};
+  let loaded: ILoadResult;
+  for (;;) {
+    try {
+      loaded = await model.load(
+        selected.name,
+        selected.version,
+        variable,
+        options
+      );
+      break;
+    } catch (reason) {
+      const question = reason instanceof BridgeError ? reason : null;
+      if (question?.code === 'variable_exists' && !options.overwrite) {
+        if (!(await confirmOverwrite(variable, trans))) {
+          return;
+        }
+        options.overwrite = true;
+      } else if (question?.code === 'untrusted' && !options.trusted) {
+        const types = (question.details.untrusted as string[]) ?? [];
+        if (!(await confirmTrust(selected.name, types, trans))) {
+          return;
+        }
+        options.trusted = types;
+      } else {
+        throw reason;
+      }
     }
-    const confirm = await showDialog({
-      title: trans.__('Overwrite "%1"?', variable),
-      body: trans.__(
-        'The notebook already has a variable "%1". Loading replaces its value.',
-        variable
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Overwrite') })
-      ]
-    });
-    if (!confirm.button.accept) {
-      return;
-    }
-    await model.load(selected.name, selected.version, variable, true);
+  }
+  for (const warning of loaded.warnings) {
+    Notification.warning(warning, { autoClose: false });
   }
   Notification.success(
     trans.__('Loaded "%1" into %2.', selected.name, variable),
     { autoClose: 3000 }
   );
+}
+
+async function confirmOverwrite(
+  variable: string,
+  trans: TranslationBundle
+): Promise<boolean> {
+  const result = await showDialog({
+    title: trans.__('Overwrite "%1"?', variable),
+    body: trans.__(
+      'The notebook already has a variable "%1". Loading replaces its value.',
+      variable
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.warnButton({ label: trans.__('Overwrite') })
+    ]
+  });
+  return result.button.accept;
+}
+
+async function confirmTrust(
+  name: string,
+  types: string[],
+  trans: TranslationBundle
+): Promise<boolean> {
+  const result = await showDialog({
+    title: trans.__('Trust the types of "%1"?', name),
+    body: trans.__(
+      'Loading this model runs code of these types, which are not known to be safe: %1. Load it only if you trust where it came from.',
+      types.join(', ')
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.warnButton({ label: trans.__('Trust and load') })
+    ]
+  });
+  return result.button.accept;
 }
 
 async function deleteModel(

@@ -6,7 +6,7 @@ import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 import { BridgeError, BridgeSetupError, KernelBridge } from './bridge';
-import { IModelInfo, IVariableInfo } from './protocol';
+import { ILoadResult, IModelInfo, IVariableInfo } from './protocol';
 
 /** The notebook the panel is bound to. */
 export interface INotebookBinding {
@@ -192,20 +192,26 @@ export class ModelsModel {
     });
   }
 
+  /** Load into `variable`; `trusted` lists the types the user trusts (skops). */
   async load(
     name: string,
     version: number | null,
     variable: string,
-    overwrite: boolean
-  ): Promise<IModelInfo> {
-    return this._run({ kind: 'load', target: name }, async bridge => {
-      const { model } = await bridge.request<{ model: IModelInfo }>(
+    options: { overwrite?: boolean; trusted?: string[] } = {}
+  ): Promise<ILoadResult> {
+    return this._run({ kind: 'load', target: name }, bridge =>
+      bridge.request<ILoadResult>(
         'load',
-        { name, version, variable, overwrite },
+        {
+          name,
+          version,
+          variable,
+          overwrite: options.overwrite ?? false,
+          ...(options.trusted ? { trusted: options.trusted } : {})
+        },
         { onProgress: this._onProgress }
-      );
-      return model;
-    });
+      )
+    );
   }
 
   async delete(name: string, version: number | null): Promise<number[]> {
@@ -240,7 +246,10 @@ export class ModelsModel {
       this._error = null;
       return result;
     } catch (reason) {
-      this._error = describeError(reason);
+      // A question for the user (overwrite? trust?) is not a failure to show.
+      const question =
+        reason instanceof BridgeError && QUESTION_CODES.has(reason.code);
+      this._error = question ? null : describeError(reason);
       throw reason;
     } finally {
       this._pendingOp = null;
@@ -371,6 +380,9 @@ export class ModelsModel {
   private _timeout: number;
   private _variables: IVariableInfo[] = [];
 }
+
+/** Kernel errors that ask the user something; the caller retries after the answer. */
+const QUESTION_CODES = new Set<string>(['variable_exists', 'untrusted']);
 
 /** An error in words, with the kernel's stable code when there is one. */
 export function describeError(reason: unknown): string {

@@ -21,6 +21,7 @@ export const KERNEL_ERROR_CODES = [
   'not_found',
   'library_missing',
   'integrity',
+  'untrusted',
   'internal'
 ] as const;
 
@@ -42,6 +43,8 @@ export interface IRequest {
 export interface IErrorBody {
   code: ErrorCode;
   message: string;
+  /** Specifics the panel acts on, e.g. `{untrusted: [...]}` for `untrusted`. */
+  details?: Record<string, unknown>;
 }
 
 export interface IOkReply {
@@ -97,6 +100,13 @@ export interface IVariableInfo {
   library: string;
   class: string;
   format: string;
+}
+
+export interface ILoadResult {
+  variable: string;
+  model: IModelInfo;
+  /** Library version mismatches between the saving and the loading environment. */
+  warnings: string[];
 }
 
 export interface IHelloResult {

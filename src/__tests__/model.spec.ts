@@ -91,13 +91,27 @@ describe('ModelsModel', () => {
 
   it('shows a failed operation in words with its code', async () => {
     const { model, kernel } = await readyModel();
+    kernel.answers['info'] =
+      protocolFixtures().get('error_not_found')!.messages;
+    kernel.answers['list'] = kernel.answers['info'];
+    await expect(model.refresh()).rejects.toMatchObject({ code: 'not_found' });
+    expect(model.error).toContain('(not_found)');
+  });
+
+  it('passes a question (variable exists) to the caller without showing an error', async () => {
+    const { model, kernel } = await readyModel();
     kernel.answers['load'] = protocolFixtures().get(
       'error_variable_exists'
     )!.messages;
-    await expect(model.load('clf', null, 'clf2', false)).rejects.toMatchObject({
+    await expect(model.load('clf', null, 'clf2')).rejects.toMatchObject({
       code: 'variable_exists'
     });
-    expect(model.error).toContain('(variable_exists)');
+    expect(model.error).toBeNull();
+    kernel.answers['load'] = fixtureAnswers()['load'];
+    const loaded = await model.load('clf', null, 'clf2', { overwrite: true });
+    expect(loaded.warnings).toEqual([]);
+    const request = kernel.comms[0].sent.filter(r => r.op === 'load').pop()!;
+    expect(request.args).toMatchObject({ variable: 'clf2', overwrite: true });
   });
 
   it('forgets the bridge on restart and registers again when idle', async () => {
