@@ -63,7 +63,7 @@ def handle(request: object, namespace: dict[str, Any], state: KernelState, send:
 
         reply = ok_reply(reply_id, _OPS[op](args, namespace, state, progress))
     except ModelsError as exc:
-        reply = error_reply(reply_id, exc.code, exc.message)
+        reply = error_reply(reply_id, exc.code, exc.message, exc.details)
     except (Exception, KeyboardInterrupt) as exc:  # an interrupted save still gets its reply
         reply = error_reply(reply_id, INTERNAL, f"{type(exc).__name__}: {exc}")
     send(reply)
@@ -89,7 +89,7 @@ def _bad(message: str) -> ModelsError:
     return ModelsError(BAD_REQUEST, message)
 
 
-_KINDS = {str: "a string", int: "an integer", bool: "a boolean"}
+_KINDS = {str: "a string", int: "an integer", bool: "a boolean", list: "a list"}
 
 
 def _arg(args: dict[str, Any], key: str, kind: type, *, required: bool = False) -> Any:
@@ -167,6 +167,10 @@ def _load(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     version = _version_arg(args)
     variable = validate_variable(_arg(args, "variable", str, required=True))
     overwrite = _arg(args, "overwrite", bool) or False
+    trusted = _arg(args, "trusted", list)
+    if trusted is not None and not all(isinstance(t, str) for t in trusted):
+        raise _bad("'trusted' must be a list of strings")
+    options = {} if trusted is None else {"trusted": trusted}
     store = state.get_store()
     store.info(name, version)  # a missing model is reported before an existing variable
     if variable in namespace and not overwrite:
@@ -174,9 +178,9 @@ def _load(args: dict, namespace: dict, state: KernelState, progress: Progress) -
             VARIABLE_EXISTS,
             f"variable {variable!r} already exists; choose another name or overwrite it",
         )
-    obj, info = store.load_with_info(name, version, progress=progress)
+    obj, info, warnings = store.load_with_info(name, version, progress=progress, **options)
     namespace[variable] = obj
-    return {"variable": variable, "model": info.to_dict()}
+    return {"variable": variable, "model": info.to_dict(), "warnings": warnings}
 
 
 def _delete(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:

@@ -21,6 +21,7 @@ UNSUPPORTED_TYPE = "unsupported_type"
 NOT_FOUND = "not_found"
 LIBRARY_MISSING = "library_missing"
 INTEGRITY = "integrity"
+UNTRUSTED = "untrusted"
 INTERNAL = "internal"
 
 # Codes the kernel may send.
@@ -36,6 +37,7 @@ ERROR_CODES = (
     NOT_FOUND,
     LIBRARY_MISSING,
     INTEGRITY,
+    UNTRUSTED,
     INTERNAL,
 )
 
@@ -46,12 +48,14 @@ FRONTEND_ERROR_CODES = ("timeout", "kernel_unavailable")
 class ModelsError(Exception):
     """An error with a stable wire code; the same code reaches the panel, the API and the CLI."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         if code not in ERROR_CODES:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
+        # Machine-readable specifics the panel acts on (e.g. {"untrusted": [...]}).
+        self.details = details
 
     def __repr__(self) -> str:
         return f"ModelsError({self.code!r}, {self.message!r})"
@@ -61,8 +65,13 @@ def ok_reply(request_id: str, result: dict[str, Any]) -> dict[str, Any]:
     return {"id": request_id, "ok": True, "result": result}
 
 
-def error_reply(request_id: str, code: str, message: str) -> dict[str, Any]:
-    return {"id": request_id, "ok": False, "error": {"code": code, "message": message}}
+def error_reply(
+    request_id: str, code: str, message: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"id": request_id, "ok": False, "error": error}
 
 
 def progress_event(request_id: str, done: int, total: int) -> dict[str, Any]:

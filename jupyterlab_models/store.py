@@ -35,6 +35,7 @@ import os
 import platform
 import shutil
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -52,6 +53,10 @@ CHUNK = 1 << 20
 LOCK_TIMEOUT = 120  # seconds; a save holds the lock only to number and rename
 
 Progress = Callable[[int, int], None]
+
+
+class LibraryVersionWarning(UserWarning):
+    """A model was saved with a newer, or another major, version of its library."""
 
 
 def resolve_location(setting: str | None = None, server_root: str | None = None) -> str:
@@ -115,19 +120,36 @@ class ModelStore:
         return self._read_manifest(name, version)
 
     def load(
-        self, name: str, version: int | None = None, *, progress: Progress | None = None
+        self,
+        name: str,
+        version: int | None = None,
+        *,
+        progress: Progress | None = None,
+        **options: Any,
     ) -> Any:
-        """The stored object (latest version by default)."""
-        return self.load_with_info(name, version, progress=progress)[0]
+        """The stored object (latest version by default); `options` go to the format's
+        `load`. Library version mismatches are reported with `warnings.warn`."""
+        obj, _info, notes = self.load_with_info(name, version, progress=progress, **options)
+        for note in notes:
+            warnings.warn(note, LibraryVersionWarning, stacklevel=2)
+        return obj
 
     def load_with_info(
-        self, name: str, version: int | None = None, *, progress: Progress | None = None
-    ) -> tuple[Any, ModelInfo]:
+        self,
+        name: str,
+        version: int | None = None,
+        *,
+        progress: Progress | None = None,
+        **options: Any,
+    ) -> tuple[Any, ModelInfo, list[str]]:
+        """(object, manifest, warnings): warnings name library versions that differ from
+        the ones the model was saved with in a way that may matter."""
         info = self.info(name, version)
         fmt = formats.by_id(info.format)
         directory = self._version_dir(name, info.version)
         _verify_files(directory, info, progress)
-        return fmt.load(directory, info), info
+        obj = fmt.load(directory, info, **options)
+        return obj, info, formats.version_warnings(info, fmt)
 
     # --- writing -------------------------------------------------------------------------
 
@@ -140,15 +162,21 @@ class ModelStore:
         variable: str | None = None,
         notebook: str | None = None,
         progress: Progress | None = None,
+        format_id: str | None = None,
+        **options: Any,
     ) -> ModelInfo:
-        """Store `obj` as the next version of `name` and return its manifest."""
+        """Store `obj` as the next version of `name` and return its manifest.
+
+        `format_id` picks one of several formats that accept `obj` (e.g. "pt2" for Torch);
+        by default the first that accepts it. `options` go to that format's `save`.
+        """
         validate_name(name)
         if not isinstance(description, str):
             raise TypeError("description must be a str")
         if not all(isinstance(v, (str, type(None))) for v in (variable, notebook)):
             raise TypeError("variable and notebook must be a str or None")
-        fmt = formats.detect(obj)
-        if fmt is None:
+        fmt = formats.detect(obj) if format_id is None else formats.by_id(format_id)
+        if fmt is None or formats.matched_type(obj, fmt) is None:
             raise ModelsError(
                 UNSUPPORTED_TYPE,
                 f"{formats.class_path(type(obj))} is not a supported model type "
@@ -158,7 +186,7 @@ class ModelStore:
         staging = os.path.join(self.location, ".staging", uuid.uuid4().hex)
         os.makedirs(staging)
         try:
-            extra = fmt.save(obj, staging)
+            extra = fmt.save(obj, staging, **options)
             files = _hash_and_sync(staging, progress)
             info = ModelInfo(
                 schema_version=SCHEMA_VERSION,

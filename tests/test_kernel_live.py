@@ -122,7 +122,7 @@ def test_panel_flow(client, tmp_path):
     assert listed["result"]["models"] == [model]
 
     *events, loaded = client.request("load", name="demo", variable="clf2")
-    assert loaded["ok"] and loaded["result"] == {"variable": "clf2", "model": model}
+    assert loaded["ok"] and loaded["result"] == {"variable": "clf2", "model": model, "warnings": []}
     assert events
     assert client.evaluate("type(clf2) is type(clf)") == "True"
     assert client.evaluate("bool((clf2.predict(X) == clf.predict(X)).all())") == "True"

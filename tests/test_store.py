@@ -49,9 +49,10 @@ def test_save_list_info_load_delete(store, clf, data):
     assert ModelInfo.from_dict(on_disk) == info
 
     progress.clear()
-    loaded, loaded_info = store.load_with_info(
+    loaded, loaded_info, notes = store.load_with_info(
         "churn model", progress=lambda *p: progress.append(p)
     )
+    assert notes == []
     assert loaded_info == info and progress[-1] == (info.size_bytes, info.size_bytes)
     np.testing.assert_array_equal(store.load("churn model").predict(X), clf.predict(X))
 

@@ -4,9 +4,15 @@ Every format module has the same shape:
 
 - `FORMAT_ID` (manifest `format`), `LIBRARY` (import name), `PIP_PACKAGE`;
 - `TYPES`: class paths (`module.QualName`) it accepts, matched anywhere in the MRO;
-- `save(obj, directory) -> dict` writes the files and returns the manifest's `extra`;
-- `load(directory, info) -> obj`;
-- `library_versions() -> dict` for the manifest.
+- `save(obj, directory, **options) -> dict` writes the files and returns the manifest's
+  `extra`; options are format-specific keywords (e.g. `example_inputs` for "pt2") and an
+  unknown one raises TypeError;
+- `load(directory, info, **options) -> obj`;
+- `library_versions() -> dict` for the manifest; its first entry is the library itself,
+  which `version_warnings` compares with the installed version.
+
+Where several formats accept the same type, the first in FORMATS is the default and the
+others are chosen explicitly (`ModelStore.save(..., format_id=...)`).
 
 Format modules import their library only inside `save`/`load`. Detection imports nothing: a
 library that is not in `sys.modules` cannot have created the object, and the object is only
@@ -74,6 +80,39 @@ def import_library(module: str, pip_package: str) -> ModuleType:
             f"loading this model needs {module!r}, which is not importable in this Python "
             f"({exc}); install it with: pip install {pip_package}",
         ) from exc
+
+
+def version_warnings(info: Any, fmt: ModuleType) -> list[str]:
+    """Warnings when the installed library is older than, or of another major version
+    than, the one that saved the model (compared on the leading numeric parts)."""
+    installed = fmt.library_versions()
+    notes = []
+    for dist, saved in info.library_versions.items():
+        current = installed.get(dist)
+        if current is None or current == saved:
+            continue
+        installed_v, saved_v = _numeric(current), _numeric(saved)
+        if installed_v[:1] != saved_v[:1]:
+            notes.append(
+                f"{dist} {saved} saved this model but {current} is installed (another major "
+                "version): it may not load or predict the same"
+            )
+        elif installed_v < saved_v:
+            notes.append(
+                f"{dist} {saved} saved this model but the older {current} is installed: "
+                f"upgrade with pip install -U {dist} if it misbehaves"
+            )
+    return notes
+
+
+def _numeric(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split("+")[0].split("."):
+        digits = "".join(ch for ch in part if ch.isdigit()) if part[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
 
 
 def distribution_versions(*distributions: str) -> dict[str, str]:
