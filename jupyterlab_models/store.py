@@ -167,14 +167,17 @@ class ModelStore:
     ) -> ModelInfo:
         """Store `obj` as the next version of `name` and return its manifest.
 
-        `format_id` picks one of several formats that accept `obj` (e.g. "pt2" for Torch);
-        by default the first that accepts it. `options` go to that format's `save`.
+        `format_id` picks one of several formats that accept `obj` (e.g. "pt2" for Torch,
+        also implied by `example_inputs=`); by default the first that accepts it. `options`
+        go to that format's `save`.
         """
         validate_name(name)
         if not isinstance(description, str):
             raise TypeError("description must be a str")
         if not all(isinstance(v, (str, type(None))) for v in (variable, notebook)):
             raise TypeError("variable and notebook must be a str or None")
+        if format_id is None and "example_inputs" in options:
+            format_id = "pt2"  # an example input asks for torch.export, as documented
         fmt = formats.detect(obj) if format_id is None else formats.by_id(format_id)
         if fmt is None or formats.matched_type(obj, fmt) is None:
             raise ModelsError(

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from jupyterlab_models import __version__
+from jupyterlab_models import __version__, formats
 from jupyterlab_models.kernel import KernelState, handle
 
 _ids = itertools.count(1)
@@ -63,7 +63,7 @@ def test_hello(tmp_path):
         "protocol_version": 1,
         "package_version": __version__,
         "store": str(tmp_path / ".jupyterlab-models"),
-        "libraries": {"lightgbm": True},
+        "libraries": {fmt.LIBRARY: True for fmt in formats.FORMATS},
     }
     assert s.state.get_store().location == result["store"]
     # the setting wins over the server root

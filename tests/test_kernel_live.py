@@ -12,6 +12,8 @@ from conftest import python_env
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
+from jupyterlab_models import formats
+
 REGISTER = "import jupyterlab_models.kernel as _jlm; _jlm.register(); del _jlm"
 TRAIN = textwrap.dedent(
     """
@@ -106,7 +108,7 @@ def test_panel_flow(client, tmp_path):
         "hello", protocol_version=1, store=str(tmp_path / "store"), server_root=str(tmp_path)
     )
     assert hello["ok"] and hello["result"]["store"] == str(tmp_path / "store")
-    assert hello["result"]["libraries"] == {"lightgbm": True}
+    assert hello["result"]["libraries"] == {fmt.LIBRARY: True for fmt in formats.FORMATS}
 
     (variables,) = client.request("variables")
     assert [v["name"] for v in variables["result"]["variables"]] == ["clf"]

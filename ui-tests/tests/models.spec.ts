@@ -8,11 +8,32 @@ import * as path from 'path';
 
 const NOTEBOOK = 'quickstart.ipynb';
 const PANEL_ID = 'jupyterlab-models-panel';
+/** The quickstart's last cell, free for checks run in the kernel. */
+const CHECK_CELL = 15;
 
 test.use({ autoGoto: true });
 
 async function shot(page: any, name: string): Promise<void> {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+/** Upload the quickstart into this test's folder, open it and run every cell. */
+async function runQuickstart(page: any, tmpPath: string): Promise<void> {
+  await page.contents.uploadFile(
+    path.resolve(__dirname, '../../examples', NOTEBOOK),
+    `${tmpPath}/${NOTEBOOK}`
+  );
+  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
+  await page.notebook.activate(NOTEBOOK);
+  await page.notebook.run();
+  await page.sidebar.openTab(PANEL_ID);
+}
+
+/** Run Python in the notebook's kernel (in the check cell) and return what it printed. */
+async function runInKernel(page: any, code: string): Promise<string> {
+  await page.notebook.setCell(CHECK_CELL, 'code', code);
+  await page.notebook.runCell(CHECK_CELL);
+  return ((await page.notebook.getCellTextOutput(CHECK_CELL)) ?? []).join('');
 }
 
 test('save, inspect, load and delete a LightGBM model from the Models panel', async ({
@@ -27,14 +48,7 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await page.sidebar.openTab(PANEL_ID);
   await expect(panel).toContainText('Open a notebook');
 
-  await page.contents.uploadFile(
-    path.resolve(__dirname, '../../examples', NOTEBOOK),
-    `${tmpPath}/${NOTEBOOK}`
-  );
-  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
-  await page.notebook.activate(NOTEBOOK);
-  await page.notebook.run();
-  await page.sidebar.openTab(PANEL_ID);
+  await runQuickstart(page, tmpPath);
 
   // Bound to this notebook and to the store under the server root; the store is empty.
   await expect(panel.locator('.jp-Models-notebook')).toHaveText(
@@ -50,10 +64,13 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await panel.getByRole('button', { name: 'Save model' }).click();
   const dialog = page.locator('.jp-Dialog');
   const variable = dialog.getByLabel('Variable');
-  await expect(variable).toHaveValue('clf');
-  await expect(variable.locator('option')).toHaveText([
+  await expect(variable.locator('option').first()).toHaveText(
+    /^cat_clf — catboost CatBoostClassifier$/
+  );
+  await variable.selectOption('clf');
+  await expect(variable.locator('option:checked')).toHaveText(
     'clf — lightgbm LGBMClassifier'
-  ]);
+  );
   const name = dialog.getByLabel('Model name');
   await expect(name).toHaveValue('clf');
   // An invalid name is refused as it is typed.
@@ -107,15 +124,12 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
 
   // The kernel now has clf2, of clf's type, with the same predictions.
-  await page.notebook.setCell(
-    4,
-    'code',
-    'print("roundtrip", type(clf2) is type(clf), bool((clf2.predict(X) == clf.predict(X)).all()))'
-  );
-  await page.notebook.runCell(4);
-  expect((await page.notebook.getCellTextOutput(4))?.join('')).toContain(
-    'roundtrip True True'
-  );
+  expect(
+    await runInKernel(
+      page,
+      'print("roundtrip", type(clf2) is type(clf), bool((clf2.predict(X) == clf.predict(X)).all()))'
+    )
+  ).toContain('roundtrip True True');
   await shot(page, '4-loaded');
 
   // Loading again into clf2 asks before overwriting it; Cancel keeps it.
@@ -141,4 +155,67 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await expect(item).toHaveCount(0);
   await expect(panel).toContainText('No models in this store yet');
   await shot(page, '6-deleted');
+});
+
+test('save and load models of three more libraries', async ({
+  page,
+  tmpPath
+}) => {
+  await runQuickstart(page, tmpPath);
+  const panel = page.locator(`#${PANEL_ID}`);
+  const dialog = page.locator('.jp-Dialog');
+
+  // The dialog offers exactly the supported variables (not X or y), with their library.
+  await panel.getByRole('button', { name: 'Save model' }).click();
+  const options = dialog.getByLabel('Variable').locator('option');
+  await expect(options).toHaveText([
+    /^cat_clf — catboost /,
+    /^clf — lightgbm /,
+    /^keras_model — keras /,
+    /^net — torch /,
+    /^onnx_model — onnx /,
+    /^pipe — sklearn /,
+    /^pool — catboost Pool$/,
+    /^tf_module — tensorflow /,
+    /^xgb_clf — xgboost /
+  ]);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  const variables = ['xgb_clf', 'net', 'keras_model'];
+  for (const variable of variables) {
+    await panel.getByRole('button', { name: 'Save model' }).click();
+    await dialog.getByLabel('Variable').selectOption(variable);
+    await expect(dialog.getByLabel('Model name')).toHaveValue(variable);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(panel.getByRole('option', { name: variable })).toBeVisible();
+  }
+  await shot(page, 'three-libraries-saved');
+
+  for (const variable of variables) {
+    await panel.getByRole('option', { name: variable }).click();
+    await panel.getByRole('button', { name: 'Load' }).click();
+    await dialog.getByLabel('Variable').fill(`${variable}_2`);
+    await dialog.getByRole('button', { name: 'Load' }).click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+    await expect(panel.locator('.jp-Models-pending')).toHaveCount(0);
+    await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
+  }
+  expect(
+    await runInKernel(
+      page,
+      [
+        'same_xgb = type(xgb_clf_2) is type(xgb_clf) and bool((xgb_clf_2.predict(X) == xgb_clf.predict(X)).all())',
+        'same_net = bool(torch.allclose(net_2(torch.from_numpy(X)), net(torch.from_numpy(X))))',
+        'same_keras = bool(np.allclose(keras_model_2(X), keras_model(X), atol=1e-6))',
+        'print("same", same_xgb, same_net, same_keras)'
+      ].join('\n')
+    )
+  ).toContain('same True True True');
+
+  for (const variable of variables) {
+    await panel.getByRole('option', { name: variable }).click();
+    await panel.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect(panel.getByRole('option', { name: variable })).toHaveCount(0);
+  }
 });
