@@ -38,6 +38,9 @@ $(STAMPS)/node: package.json package-lock.json | $(STAMPS)
 
 $(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/node pyproject.toml package.json
 	$(BIN)/python -m pip install -q --no-build-isolation -e ".[frameworks,test]"
+	# tf_keras (legacy Keras 2) models: tf-keras runs on tensorflow-cpu, but asks for the full
+	# tensorflow wheel; --no-deps keeps a single TensorFlow.
+	$(BIN)/python -m pip install -q --no-deps "tf-keras==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("tensorflow-cpu").rsplit(".", 1)[0])').*"
 	jupyter labextension develop --overwrite .
 	touch $@
 

@@ -23,7 +23,9 @@ def test_a_missing_library_says_how_to_install_it():
 def test_every_format_has_the_same_shape():
     for fmt in formats.FORMATS:
         assert isinstance(fmt.FORMAT_ID, str) and isinstance(fmt.PIP_PACKAGE, str)
-        assert fmt.TYPES and all(path.startswith(fmt.LIBRARY + ".") for path in fmt.TYPES)
+        prefixes = tuple(module + "." for module in formats.modules(fmt))
+        assert fmt.LIBRARY in formats.modules(fmt)
+        assert fmt.TYPES and all(path.startswith(prefixes) for path in fmt.TYPES)
         assert callable(fmt.save) and callable(fmt.load)
         assert fmt.LIBRARY in fmt.library_versions() or fmt.PIP_PACKAGE in fmt.library_versions()
 

@@ -2,7 +2,9 @@
 
 Every format module has the same shape:
 
-- `FORMAT_ID` (manifest `format`), `LIBRARY` (import name), `PIP_PACKAGE`;
+- `FORMAT_ID` (manifest `format`), `LIBRARY` (import name), `PIP_PACKAGE`; optionally
+  `MODULES`, the top-level modules whose classes it accepts when there are several
+  (Keras 3 and the legacy `tf_keras`);
 - `TYPES`: class paths (`module.QualName`) it accepts, matched anywhere in the MRO;
 - `save(obj, directory, **options) -> dict` writes the files and returns the manifest's
   `extra`; options are format-specific keywords (e.g. `example_inputs` for "pt2") and an
@@ -43,10 +45,16 @@ def matched_type(obj: Any, fmt: ModuleType) -> str | None:
     return None
 
 
+def modules(fmt: ModuleType) -> tuple[str, ...]:
+    """Top-level modules whose classes `fmt` accepts (`MODULES`, else just `LIBRARY`)."""
+    return getattr(fmt, "MODULES", (fmt.LIBRARY,))
+
+
 def detect(obj: Any) -> ModuleType | None:
     """The format that can save `obj`, or None. Imports nothing and calls nothing on `obj`."""
     for fmt in FORMATS:
-        if fmt.LIBRARY in sys.modules and matched_type(obj, fmt) is not None:
+        imported = any(module in sys.modules for module in modules(fmt))
+        if imported and matched_type(obj, fmt) is not None:
             return fmt
     return None
 
@@ -174,6 +182,31 @@ def _unencodable(where: str, what: str) -> ModelsError:
 
 # Registered last: the format modules import the helpers above. They are tiny and import no
 # library, so loading them here keeps detection free of imports.
-from . import lightgbm as _lightgbm  # noqa: E402
+# Order matters: the first format that accepts a type is its default. Specific libraries come
+# before generic ones (LightGBM/XGBoost/CatBoost estimators are scikit-learn estimators too,
+# Keras models before TensorFlow modules, "pt" before the opt-in "pt2").
+from . import (  # noqa: E402
+    catboost,
+    catboost_pool,
+    keras,
+    lightgbm,
+    onnx,
+    skops,
+    tensorflow,
+    torch,
+    torch_export,
+    xgboost,
+)
 
-FORMATS: tuple[ModuleType, ...] = (_lightgbm,)
+FORMATS: tuple[ModuleType, ...] = (
+    catboost,
+    catboost_pool,
+    lightgbm,
+    xgboost,
+    keras,
+    tensorflow,
+    torch,
+    torch_export,
+    onnx,
+    skops,
+)

@@ -1,0 +1,162 @@
+"""Keras (`tf_keras`): the `.keras` archive written by `model.save`, `model.keras`.
+
+Keras 3 models and legacy `tf_keras` models (Keras 2) are both accepted; `extra["library"]`
+records which one wrote the archive, and that library reads it back with `safe_mode=True`,
+so loading never runs Python code stored in the file (a `lambda` is refused).
+
+A custom class (a `Model` subclass, a custom layer) is stored by its registered name and found
+again only through Keras' registry: saving refuses a model that uses an unregistered class,
+since it could never be loaded, and loading in a Python where the class is not registered (yet)
+fails with a ModelsError that names the class and the decorator to use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from ..protocol import UNSUPPORTED_TYPE, ModelsError
+from . import distribution_versions, import_library, matched_type, tensorflow
+
+FORMAT_ID = "tf_keras"
+LIBRARY = "keras"
+PIP_PACKAGE = "keras"
+# Import names that can create the TYPES: with TF_USE_LEGACY_KERAS=1, TensorFlow imports
+# tf_keras and not keras.
+MODULES = ("keras", "tf_keras")
+KERAS3_MODEL = "keras.src.models.model.Model"
+TF_KERAS_MODEL = "tf_keras.src.engine.training.Model"
+TYPES = (KERAS3_MODEL, TF_KERAS_MODEL)
+# The library that reads an archive back, by `extra["library"]`, with its pip package.
+LIBRARIES = {"keras": "keras", "tf_keras": "tf-keras"}
+MODEL_FILE = "model.keras"  # model.save picks the archive format from the extension
+# Modules whose classes a tf_keras config may name without registering them.
+KERAS_MODULES = ("keras", "tf_keras", "builtins")
+
+# How both libraries report a class or function that their registry does not know.
+_NOT_FOUND = re.compile(r"Could not (?:locate|deserialize) (class|function) '([^']+)'")
+
+
+def library_versions() -> dict[str, str]:
+    # Keras (3 or tf_keras) first, then TensorFlow's, recorded as the tf_pure format does.
+    return {**distribution_versions("keras", "tf-keras"), **tensorflow.library_versions()}
+
+
+def save(obj: Any, directory: str) -> dict[str, Any]:
+    library = "tf_keras" if matched_type(obj, sys.modules[__name__]) == TF_KERAS_MODEL else "keras"
+    keras = import_library(library, LIBRARIES[library])
+    path = os.path.join(directory, MODEL_FILE)
+    obj.save(path)
+    custom = _custom_classes(path)
+    unregistered = [name for name in custom if keras.saving.get_registered_object(name) is None]
+    if unregistered:
+        names = ", ".join(map(repr, unregistered))
+        first = unregistered[0].rsplit(">", 1)[-1]
+        raise ModelsError(
+            UNSUPPORTED_TYPE,
+            f"the model uses {names}, not registered with Keras, so it could never be loaded "
+            f"again: decorate its class with @{library}.saving.register_keras_serializable() "
+            f"(or, to keep this trained model, run "
+            f"{library}.saving.register_keras_serializable()({first})) and save again",
+            details={"unregistered": unregistered},
+        )
+    return {
+        "library": library,
+        "backend": keras.config.backend() if library == "keras" else "tensorflow",
+        # Registered names of the custom classes that must be registered before loading.
+        "custom_classes": custom,
+    }
+
+
+def _custom_classes(archive: str) -> list[str]:
+    """Registered names of the non-Keras classes in the archive (built-in classes are stored
+    with `registered_name` null, functions with "function")."""
+    names = {entry["registered_name"] for entry in _entries(_config(archive))}
+    return sorted(n for n in names if isinstance(n, str) and n != "function")
+
+
+def _config(archive: str) -> Any:
+    with zipfile.ZipFile(archive) as zf:
+        return json.loads(zf.read("config.json"))
+
+
+def _entries(config: Any) -> Iterator[dict[str, Any]]:
+    """Every serialized object (class or function) in a config, nested ones included."""
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "class_name" in item and "registered_name" in item:
+                yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def load(directory: str, info: Any) -> Any:
+    library = info.extra.get("library")
+    if library not in LIBRARIES:
+        raise ModelsError(UNSUPPORTED_TYPE, f"unknown Keras library {library!r} in the manifest")
+    keras = import_library(library, LIBRARIES[library])
+    path = os.path.join(directory, MODEL_FILE)
+    if library == "tf_keras":
+        _check_tf_keras_classes(keras, path, library)
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except (TypeError, ValueError) as exc:
+        error = _load_error(exc, info.extra.get("custom_classes", []), library)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _check_tf_keras_classes(keras: Any, path: str, library: str) -> None:
+    """tf_keras imports the module that the file names for a class it cannot find in its
+    registry, even in safe mode: refuse that, as Keras 3 does."""
+    for entry in _entries(_config(path)):
+        module = entry.get("module")
+        if not isinstance(module, str) or module.split(".")[0] in KERAS_MODULES:
+            continue
+        if entry["class_name"] == "function":  # functions are looked up by name
+            kind, name, registered = "function", entry["config"], entry["config"]
+        else:
+            kind, name, registered = "class", entry["class_name"], entry["registered_name"]
+        if keras.saving.get_registered_object(registered) is None:
+            raise _unregistered(kind, str(name), str(registered), library)
+
+
+def _load_error(exc: BaseException, custom: list[str], library: str) -> ModelsError | None:
+    """A ModelsError for the two ways a safe load refuses a model, else None."""
+    text = str(exc)
+    missing = _NOT_FOUND.search(text)
+    if missing is not None:
+        kind, name = missing.groups()
+        # Keras names the class; its registered name ("package>Class") is in the extra.
+        registered = next((c for c in custom if c.rsplit(">", 1)[-1] == name), name)
+        return _unregistered(kind, name, registered, library)
+    if "safe_mode" in text:
+        return ModelsError(
+            UNSUPPORTED_TYPE,
+            "this model contains a Python lambda (e.g. in a Lambda layer), which Keras loads "
+            "only by running the code stored in the file (safe_mode=False), and "
+            "jupyterlab-models never does that: replace the lambda with a function or layer "
+            f"decorated with @{library}.saving.register_keras_serializable() and save the "
+            "model again",
+        )
+    return None
+
+
+def _unregistered(kind: str, name: str, registered: str, library: str) -> ModelsError:
+    return ModelsError(
+        UNSUPPORTED_TYPE,
+        f"this model needs the {kind} {registered!r}, which is not registered with Keras in "
+        f"this Python: run the code that defines {name}, decorated with "
+        f"@{library}.saving.register_keras_serializable() as when the model was saved, "
+        "then load it again",
+        details={"unregistered": [registered]},
+    )

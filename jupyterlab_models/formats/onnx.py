@@ -1,0 +1,112 @@
+"""ONNX (`onnx`): the `ModelProto` in `model.onnx`, written by `onnx.save`.
+
+A model over protobuf's 2 GB limit (or any model with `external_data=True`) keeps its tensors
+in one `model.onnx.data` file next to it, as ONNX external data; `onnx.load` reads it back
+from the version directory. The user's proto is never changed: the external-data conversion
+works on a copy (so a model that big needs twice its size in memory while saving).
+
+The loaded proto is the saved one, byte for byte: loading external data marks each such tensor
+as explicitly "DEFAULT" located, a field the original did not set, which is cleared again.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..protocol import UNSUPPORTED_TYPE, ModelsError
+from . import distribution_versions, import_library
+
+FORMAT_ID = "onnx"
+LIBRARY = "onnx"
+PIP_PACKAGE = "onnx"
+TYPES = ("onnx.onnx_ml_pb2.ModelProto",)
+MODEL_FILE = "model.onnx"
+DATA_FILE = "model.onnx.data"
+EXTERNAL_DATA_THRESHOLD = 2**31 - 1  # bytes: the largest protobuf message
+EXTERNAL_TENSOR_MIN_BYTES = 1024  # smaller tensors stay inline (onnx's own default)
+
+
+def library_versions() -> dict[str, str]:
+    return distribution_versions("onnx")
+
+
+def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict[str, Any]:
+    """`external_data`: True or False forces the choice; by default only a model over
+    EXTERNAL_DATA_THRESHOLD bytes uses it."""
+    import onnx
+    from onnx.external_data_helper import uses_external_data
+
+    for tensor in _tensors(obj):
+        if uses_external_data(tensor):
+            raise ModelsError(
+                UNSUPPORTED_TYPE,
+                f"tensor {tensor.name!r} refers to external data that is not in memory: load "
+                "the model with onnx.load(path) (which reads its external data) and save that",
+            )
+    too_big = obj.ByteSize() > EXTERNAL_DATA_THRESHOLD
+    if external_data is None:
+        external_data = too_big
+    elif too_big and not external_data:
+        raise ModelsError(
+            UNSUPPORTED_TYPE,
+            "the model is over protobuf's 2 GB limit: save it with external_data=True",
+        )
+    path = os.path.join(directory, MODEL_FILE)
+    if external_data:
+        copy = onnx.ModelProto()
+        copy.CopyFrom(obj)
+        onnx.save_model(
+            copy,
+            path,
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=DATA_FILE,
+            size_threshold=EXTERNAL_TENSOR_MIN_BYTES,
+            convert_attribute=True,  # Constant nodes' tensors too
+        )
+    else:
+        onnx.save_model(obj, path)
+    return {
+        "external_data": os.path.exists(os.path.join(directory, DATA_FILE)),
+        "ir_version": obj.ir_version,
+        "opset_import": [[opset.domain, opset.version] for opset in obj.opset_import],
+        "producer": f"{obj.producer_name} {obj.producer_version}".strip(),
+        "inputs": [_value_info(onnx, value) for value in obj.graph.input],
+        "outputs": [_value_info(onnx, value) for value in obj.graph.output],
+    }
+
+
+def _tensors(model: Any) -> Any:
+    # onnx's own walk over every tensor (initializers, attributes, subgraphs, functions): the
+    # one its external-data save and load use.
+    from onnx.external_data_helper import _get_all_tensors
+
+    return _get_all_tensors(model)
+
+
+def _value_info(onnx: Any, value: Any) -> dict[str, Any]:
+    """Name, element type and shape (ints, names of symbolic dims, None) of a tensor input."""
+    spec: dict[str, Any] = {"name": value.name}
+    if value.type.HasField("tensor_type"):
+        tensor_type = value.type.tensor_type
+        spec["elem_type"] = onnx.TensorProto.DataType.Name(tensor_type.elem_type)
+        if tensor_type.HasField("shape"):
+            spec["shape"] = [
+                dim.dim_value if dim.HasField("dim_value") else dim.dim_param or None
+                for dim in tensor_type.shape.dim
+            ]
+    return spec
+
+
+def load(directory: str, info: Any) -> Any:
+    onnx = import_library("onnx", PIP_PACKAGE)
+    from onnx.external_data_helper import load_external_data_for_tensor, uses_external_data
+
+    model = onnx.load(os.path.join(directory, MODEL_FILE), load_external_data=False)
+    for tensor in _tensors(model):
+        if uses_external_data(tensor):
+            # onnx refuses a location outside `directory`
+            load_external_data_for_tensor(tensor, directory)
+            tensor.ClearField("data_location")
+    return model

@@ -1,0 +1,64 @@
+"""scikit-learn (`skops`): estimators and pipelines in skops' format, `model.skops`.
+
+skops stores an object tree, not pickled code, and loads only the types it trusts by default
+(scikit-learn's estimators, numpy, scipy...). Any other type it needs is "untrusted": `load`
+builds the model only when the caller trusts every one of them explicitly
+(`trusted=[...]`), and otherwise fails with code `untrusted` and their list in the details.
+The list found at save time is kept in `extra["untrusted"]`, so it can be shown before loading.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..protocol import UNSUPPORTED_TYPE, UNTRUSTED, ModelsError
+from . import distribution_versions, import_library
+
+FORMAT_ID = "skops"
+LIBRARY = "sklearn"
+PIP_PACKAGE = "skops"
+TYPES = ("sklearn.base.BaseEstimator",)
+MODEL_FILE = "model.skops"
+
+
+def library_versions() -> dict[str, str]:
+    return distribution_versions("scikit-learn", "skops", "numpy", "scipy")
+
+
+def save(obj: Any, directory: str) -> dict[str, Any]:
+    import_library("sklearn", "scikit-learn")
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(obj)
+    except NotFittedError:
+        raise ModelsError(
+            UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it"
+        ) from None
+    sio = import_library("skops.io", PIP_PACKAGE)
+    path = os.path.join(directory, MODEL_FILE)
+    sio.dump(obj, path)
+    return {"untrusted": sorted(sio.get_untrusted_types(file=path))}
+
+
+def load(directory: str, info: Any, *, trusted: list[str] | None = None) -> Any:
+    if trusted is not None and (
+        not isinstance(trusted, (list, tuple)) or not all(isinstance(t, str) for t in trusted)
+    ):
+        raise TypeError("trusted must be a list of type names (str)")
+    sio = import_library("skops.io", PIP_PACKAGE)
+    import_library("sklearn", "scikit-learn")
+    path = os.path.join(directory, MODEL_FILE)
+    untrusted = sorted(sio.get_untrusted_types(file=path))
+    missing = [name for name in untrusted if name not in (trusted or ())]
+    if missing:
+        raise ModelsError(
+            UNTRUSTED,
+            f"loading this model needs these types, which skops does not trust by default: "
+            f"{', '.join(missing)}. Load it only if you trust where it comes from, by passing "
+            "trusted=[...] with every one of them",
+            details={"untrusted": untrusted},
+        )
+    return sio.load(path, trusted=untrusted)

@@ -1,0 +1,86 @@
+"""Torch (`pt`): TorchScript, one `model.pt` written by `torch.jit.save`.
+
+A module is compiled with `torch.jit.script` (a ScriptModule, scripted or traced by the user,
+is saved as it is) and loaded with `torch.jit.load(map_location="cpu")`: the archive holds the
+compiled code, so loading needs no class definition. A module TorchScript cannot compile is
+refused with the compiler's reason and the way out, the "pt2" format (torch.export).
+
+The module is saved as the user has it, training flag included; the user's object is not
+changed. torch 2.13 deprecates TorchScript (it still works): its DeprecationWarnings are
+silenced here, since the user did not call TorchScript.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..protocol import UNSUPPORTED_TYPE, ModelsError
+from . import class_path, distribution_versions, import_library
+
+FORMAT_ID = "pt"
+LIBRARY = "torch"
+PIP_PACKAGE = "torch"
+TYPES = ("torch.nn.modules.module.Module",)
+MODEL_FILE = "model.pt"
+
+
+def library_versions() -> dict[str, str]:
+    return distribution_versions("torch")
+
+
+def save(obj: Any, directory: str) -> dict[str, Any]:
+    import torch
+
+    already_scripted = isinstance(obj, torch.jit.ScriptModule)
+    with _no_deprecation_warnings():
+        scripted = obj if already_scripted else _script(torch, obj)
+        torch.jit.save(scripted, os.path.join(directory, MODEL_FILE))
+    forward = getattr(scripted, "forward", None)
+    return {
+        "scripted": not already_scripted,  # False: the user's own ScriptModule
+        "training": scripted.training,
+        "forward": str(forward.schema) if hasattr(forward, "schema") else None,
+        "parameters": sum(p.numel() for p in scripted.parameters()),
+    }
+
+
+def _script(torch: Any, module: Any) -> Any:
+    try:
+        return torch.jit.script(module)
+    except Exception as exc:  # the compiler raises FrontendError, RuntimeError, OSError...
+        raise ModelsError(
+            UNSUPPORTED_TYPE,
+            f"TorchScript cannot compile {class_path(type(module))}: {error_reason(exc)}. Save it "
+            'with torch.export instead: format_id="pt2", example_inputs=(x,) where x is an '
+            "example input of forward() (a tuple of them for several arguments)",
+        ) from exc
+
+
+def error_reason(exc: Exception) -> str:
+    """The first line of a compiler's (or exporter's) error, with the source line it points
+    at when it names one."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    where = next((line for line in lines[1:] if line.startswith('File "')), None)
+    first = lines[0].rstrip(":")
+    return f"{first} ({where})" if where else first
+
+
+@contextmanager
+def _no_deprecation_warnings() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"`torch\.jit\.\w+` is deprecated", category=DeprecationWarning
+        )
+        yield
+
+
+def load(directory: str, info: Any) -> Any:
+    torch = import_library("torch", PIP_PACKAGE)
+    with _no_deprecation_warnings():
+        return torch.jit.load(os.path.join(directory, MODEL_FILE), map_location="cpu")

@@ -1,0 +1,35 @@
+"""Write tests/golden/: one tiny saved model per format id, and what each computes.
+
+Run only when a format is added (`PYTHONPATH=. python tests/make_golden.py`); the files are
+committed so that a later library upgrade that cannot read them fails test_golden.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import tiny_models
+
+from jupyterlab_models import ModelStore
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def main() -> None:
+    shutil.rmtree(GOLDEN, ignore_errors=True)
+    store = ModelStore(GOLDEN / "store")
+    expected = {}
+    for format_id in sorted(tiny_models.BUILDERS):
+        model, options = tiny_models.build(format_id)
+        store.save(model, format_id, description="golden file", **options)
+        expected[format_id] = tiny_models.outputs(format_id, model)
+    for scratch in (".staging", ".locks", ".trash"):
+        shutil.rmtree(GOLDEN / "store" / scratch, ignore_errors=True)
+    (GOLDEN / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+    print(f"wrote {len(expected)} golden models to {GOLDEN}")
+
+
+if __name__ == "__main__":
+    main()
