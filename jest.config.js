@@ -3,8 +3,10 @@ const jestJupyterLab = require('@jupyterlab/testing/lib/jest-config');
 // ES modules shipped by JupyterLab's dependencies that jest must transpile.
 const esModules = [
   '@codemirror',
-  '@jupyter/ydoc',
+  '@jupyter/',
   '@jupyterlab/',
+  '@microsoft/',
+  'exenv-es6',
   'lib0',
   'nanoid',
   'vscode-ws-jsonrpc',

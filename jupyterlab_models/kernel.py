@@ -144,6 +144,11 @@ def _info(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     return {"model": state.get_store().info(name, _version_arg(args)).to_dict()}
 
 
+def _versions(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    name = _arg(args, "name", str, required=True)
+    return {"versions": [m.to_dict() for m in state.get_store().versions(name)]}
+
+
 def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
     variable = _arg(args, "variable", str, required=True)
     name = validate_name(_arg(args, "name", str, required=True))
@@ -193,6 +198,7 @@ _OPS: dict[str, Callable[[dict, dict, KernelState, Progress], dict]] = {
     "variables": _variables,
     "list": _list,
     "info": _info,
+    "versions": _versions,
     "save": _save,
     "load": _load,
     "delete": _delete,

@@ -1,5 +1,10 @@
 /** Every command of the extension and the dialogs they open. */
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { BridgeError } from './bridge';
@@ -8,7 +13,7 @@ import {
   LoadDialogBody,
   SaveDialogBody
 } from './components/dialogs';
-import { suggestVariable } from './format';
+import { loadSnippet, suggestVariable } from './format';
 import { describeError, ModelsModel } from './model';
 import {
   ILoadResult,
@@ -17,17 +22,53 @@ import {
 } from './protocol';
 import { CommandIDs } from './tokens';
 
+export interface ICommandContext {
+  model: ModelsModel;
+  trans: TranslationBundle;
+  showPanel: () => void;
+  /** The `confirmOverwrite` setting: ask before a load replaces a variable. */
+  confirmOverwrite: () => boolean;
+  /** The variable row a context menu was opened on, if any. */
+  variableUnderMenu: () => string | undefined;
+}
+
 export function addCommands(
   commands: CommandRegistry,
-  model: ModelsModel,
-  trans: TranslationBundle,
-  showPanel: () => void
+  context: ICommandContext
 ): void {
+  const { model, trans } = context;
   const ready = () => model.status === 'ready' && model.pending === null;
+  const hasSelection = () => model.selected !== null;
 
   commands.addCommand(CommandIDs.open, {
     label: trans.__('Show Models panel'),
-    execute: showPanel
+    execute: context.showPanel
+  });
+
+  commands.addCommand(CommandIDs.showDetails, {
+    label: trans.__('Show details'),
+    isEnabled: hasSelection,
+    execute: context.showPanel
+  });
+
+  commands.addCommand(CommandIDs.copyLoadCode, {
+    label: trans.__('Copy load code'),
+    caption: trans.__('Copy Python that loads this model with ModelStore'),
+    isEnabled: hasSelection,
+    execute: () => {
+      const selected = model.selected;
+      if (selected) {
+        Clipboard.copyToSystem(
+          loadSnippet(model.storeLocation, selected.name, selected.version)
+        );
+        Notification.info(
+          trans.__('Copied the code that loads "%1".', selected.name),
+          {
+            autoClose: 2000
+          }
+        );
+      }
+    }
   });
 
   commands.addCommand(CommandIDs.refresh, {
@@ -37,27 +78,36 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.save, {
-    label: trans.__('Save variable as model…'),
+    label: args =>
+      args.variable
+        ? trans.__('Save "%1" as model…', args.variable as string)
+        : trans.__('Save variable as model…'),
     isEnabled: ready,
-    execute: () => reportErrors(saveModel(model, trans), trans)
+    execute: args => {
+      const variable =
+        (args.variable as string | undefined) ?? context.variableUnderMenu();
+      return reportErrors(saveModel(model, trans, variable), trans);
+    }
   });
 
   commands.addCommand(CommandIDs.load, {
     label: trans.__('Load model…'),
-    isEnabled: () => ready() && model.selected !== null,
-    execute: () => reportErrors(loadModel(model, trans), trans)
+    isEnabled: () => ready() && hasSelection(),
+    execute: () =>
+      reportErrors(loadModel(model, trans, context.confirmOverwrite()), trans)
   });
 
   commands.addCommand(CommandIDs.deleteModel, {
     label: trans.__('Delete model…'),
-    isEnabled: () => ready() && model.selected !== null,
+    isEnabled: () => ready() && hasSelection(),
     execute: () => reportErrors(deleteModel(model, trans), trans)
   });
 }
 
 async function saveModel(
   model: ModelsModel,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  preferred?: string
 ): Promise<void> {
   const variables = await model.refreshVariables();
   if (variables.length === 0) {
@@ -70,11 +120,9 @@ async function saveModel(
     });
     return;
   }
-  let values: ISaveValues = {
-    variable: variables[0].name,
-    name: variables[0].name,
-    description: ''
-  };
+  const first =
+    variables.find(v => v.name === preferred)?.name ?? variables[0].name;
+  let values: ISaveValues = { variable: first, name: first, description: '' };
   // Ask again, keeping what was typed, until the name is valid or the user cancels.
   for (;;) {
     const result = await showDialog({
@@ -107,7 +155,8 @@ async function saveModel(
 
 async function loadModel(
   model: ModelsModel,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  askBeforeOverwrite: boolean
 ): Promise<void> {
   const selected = model.selected;
   if (!selected) {
@@ -116,7 +165,11 @@ async function loadModel(
   let variable = suggestVariable(selected.name);
   for (;;) {
     const result = await showDialog({
-      title: trans.__('Load "%1"', selected.name),
+      title: trans.__(
+        'Load "%1" (version %2)',
+        selected.name,
+        selected.version
+      ),
       body: new LoadDialogBody(variable, trans),
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
@@ -133,7 +186,9 @@ async function loadModel(
     }
   }
   // The kernel asks before it overwrites a variable or trusts a type: ask the user, retry.
-  const options: { overwrite?: boolean; trusted?: string[] } = {};
+  const options: { overwrite?: boolean; trusted?: string[] } = {
+    overwrite: !askBeforeOverwrite
+  };
   let loaded: ILoadResult;
   for (;;) {
     try {
@@ -216,12 +271,27 @@ async function deleteModel(
   if (!selected) {
     return;
   }
+  const count = Math.max(model.selectedVersions.length, 1);
   const result = await showDialog({
     title: trans.__('Delete model'),
-    body: trans.__(
-      'Delete "%1" and all its versions from the store? This cannot be undone.',
-      selected.name
-    ),
+    body:
+      count > 1
+        ? trans.__(
+            'Delete "%1" from the store? All its %2 versions go, unless you tick the box below. This cannot be undone.',
+            selected.name,
+            count
+          )
+        : trans.__(
+            'Delete "%1" from the store? This cannot be undone.',
+            selected.name
+          ),
+    checkbox:
+      count > 1
+        ? {
+            label: trans.__('Only version %1', selected.version),
+            checked: false
+          }
+        : null,
     buttons: [
       Dialog.cancelButton({ label: trans.__('Cancel') }),
       Dialog.warnButton({ label: trans.__('Delete') })
@@ -230,10 +300,18 @@ async function deleteModel(
   if (!result.button.accept) {
     return;
   }
-  await model.delete(selected.name, null);
-  Notification.success(trans.__('Deleted "%1".', selected.name), {
-    autoClose: 3000
-  });
+  const only = count > 1 && result.isChecked ? selected.version : null;
+  const deleted = await model.delete(selected.name, only);
+  Notification.success(
+    trans._n(
+      'Deleted "%2" (version %3).',
+      'Deleted "%2" (%1 versions).',
+      deleted.length,
+      selected.name,
+      deleted.join(', ')
+    ),
+    { autoClose: 3000 }
+  );
 }
 
 /** Errors reach the user as a notification (the panel shows them as well). */

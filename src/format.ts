@@ -29,3 +29,18 @@ export function suggestVariable(name: string): string {
   const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned || 'model';
 }
+
+/** Python that loads a stored model with ModelStore, outside JupyterLab. */
+export function loadSnippet(
+  store: string,
+  name: string,
+  version: number
+): string {
+  // JSON string literals are valid Python string literals.
+  return [
+    'from jupyterlab_models import ModelStore',
+    '',
+    `model = ModelStore(${JSON.stringify(store)}).load(${JSON.stringify(name)}, version=${version})`,
+    ''
+  ].join('\n');
+}

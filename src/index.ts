@@ -1,35 +1,56 @@
-/** Plugins only: wire the model, the panel, the commands and the settings. */
+/** Plugins only: wire the model, the panel, the commands, the settings and the state. */
 import {
-  ILabShell,
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { addCommands } from './commands';
 import { ModelsPanel } from './components/panel';
-import { INotebookBinding, ModelsModel } from './model';
+import {
+  IListState,
+  INotebookBinding,
+  ModelsModel,
+  SORT_KEYS,
+  SortKey
+} from './model';
 import { CommandIDs, IModelsModel } from './tokens';
 
 const PLUGIN_ID = 'jupyterlab-models:plugin';
+const STATE_KEY = `${PLUGIN_ID}:list`;
+/** Wait this long after the last cell execution before refreshing the variables. */
+const VARIABLES_DEBOUNCE_MS = 500;
 
 const plugin: JupyterFrontEndPlugin<ModelsModel> = {
   id: PLUGIN_ID,
   description: 'A Models panel to save, list, load and delete notebook models.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ILabShell, ICommandPalette, ISettingRegistry, ITranslator],
+  optional: [
+    ICommandPalette,
+    ISettingRegistry,
+    ITranslator,
+    IStateDB,
+    ILayoutRestorer
+  ],
   provides: IModelsModel,
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
-    labShell: ILabShell | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null,
+    restorer: ILayoutRestorer | null
   ): ModelsModel => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_models');
     const model = new ModelsModel({
@@ -37,9 +58,21 @@ const plugin: JupyterFrontEndPlugin<ModelsModel> = {
     });
     const panel = new ModelsPanel(model, app.commands, trans);
     app.shell.add(panel, 'right', { rank: 600 });
+    restorer?.add(panel, panel.id);
 
-    addCommands(app.commands, model, trans, () => {
-      app.shell.activateById(panel.id);
+    const settings = {
+      confirmOverwrite: true,
+      autoRefreshVariables: true
+    };
+    addCommands(app.commands, {
+      model,
+      trans,
+      showPanel: () => app.shell.activateById(panel.id),
+      confirmOverwrite: () => settings.confirmOverwrite,
+      variableUnderMenu: () =>
+        app.contextMenuHitTest(node =>
+          node.classList.contains('jp-Models-variable')
+        )?.dataset.name
     });
     // Buttons and palette entries follow the model's state.
     model.changed.connect(() => app.commands.notifyCommandChanged());
@@ -62,20 +95,53 @@ const plugin: JupyterFrontEndPlugin<ModelsModel> = {
     tracker.currentChanged.connect((_, notebook) => bind(notebook));
     bind(tracker.currentWidget);
 
-    if (settingRegistry) {
-      void settingRegistry.load(PLUGIN_ID).then(settings => {
+    // Variables follow the notebook's cells, only while someone looks at them.
+    let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+    NotebookActions.executed.connect((_, { notebook }) => {
+      const current = tracker.currentWidget?.content;
+      if (!settings.autoRefreshVariables || notebook !== current) {
+        return;
+      }
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(() => {
+        if (panel.isVisible && model.status === 'ready' && !model.pending) {
+          void model.refreshVariables().catch(() => undefined);
+        }
+      }, VARIABLES_DEBOUNCE_MS);
+    });
+
+    // Settings apply as they change; search and sort survive reloads (the default sort
+    // applies when nothing was kept).
+    void Promise.all([
+      settingRegistry?.load(PLUGIN_ID),
+      state?.fetch(STATE_KEY)
+    ]).then(([loaded, saved]) => {
+      if (loaded) {
         const apply = () => {
+          settings.confirmOverwrite = loaded.get('confirmOverwrite')
+            .composite as boolean;
+          settings.autoRefreshVariables = loaded.get('autoRefreshVariables')
+            .composite as boolean;
           model.setTimeout(
-            (settings.get('requestTimeout').composite as number) * 1000
+            (loaded.get('requestTimeout').composite as number) * 1000
           );
           model.setStoreSetting(
-            settings.get('storeLocation').composite as string
+            loaded.get('storeLocation').composite as string
           );
         };
-        settings.changed.connect(apply);
+        loaded.changed.connect(apply);
         apply();
+      }
+      const defaultSort = loaded?.get('defaultSort').composite as SortKey;
+      const kept = (saved ?? {}) as Partial<IListState>;
+      model.setListState({
+        query: typeof kept.query === 'string' ? kept.query : '',
+        sort: SORT_KEYS.find(k => k === kept.sort) ?? defaultSort ?? 'name'
       });
-    }
+      model.listStateChanged.connect((_, list) => {
+        void state?.save(STATE_KEY, { ...list });
+      });
+    });
     return model;
   }
 };

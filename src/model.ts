@@ -33,6 +33,17 @@ export interface IPendingOperation {
   total: number;
 }
 
+/** How the model list is ordered. */
+export type SortKey = 'name' | 'date' | 'size';
+
+export const SORT_KEYS: readonly SortKey[] = ['name', 'date', 'size'];
+
+/** The list's view state, kept across reloads. */
+export interface IListState {
+  query: string;
+  sort: SortKey;
+}
+
 export interface IModelsModelOptions {
   /** The storeLocation setting; empty means the default. */
   storeSetting?: string;
@@ -85,8 +96,32 @@ export class ModelsModel {
   get variables(): readonly IVariableInfo[] {
     return this._variables;
   }
+  /** The models the list shows: matching the search, in the chosen order. */
+  get visibleModels(): readonly IModelInfo[] {
+    return filterAndSort(this._models, this._listState);
+  }
+  get listState(): IListState {
+    return this._listState;
+  }
+  /** Emitted when the search or the sort changes (to keep them across reloads). */
+  get listStateChanged(): ISignal<this, IListState> {
+    return this._listStateChanged;
+  }
+
+  /** The model version the details show: the chosen version, else the latest. */
   get selected(): IModelInfo | null {
-    return this._models.find(m => m.name === this._selectedName) ?? null;
+    const latest = this._models.find(m => m.name === this._selectedName);
+    if (!latest) {
+      return null;
+    }
+    const chosen = this._selectedVersions.find(
+      v => v.version === this._selectedVersion
+    );
+    return chosen ?? latest;
+  }
+  /** Every version of the selected model, oldest first (empty until fetched). */
+  get selectedVersions(): readonly IModelInfo[] {
+    return this._selectedVersions;
   }
   get pending(): IPendingOperation | null {
     return this._pendingOp;
@@ -108,6 +143,8 @@ export class ModelsModel {
     this._models = [];
     this._variables = [];
     this._selectedName = null;
+    this._selectedVersions = [];
+    this._selectedVersion = null;
     this._error = null;
     this._dropBridge();
     if (!notebook) {
@@ -142,8 +179,44 @@ export class ModelsModel {
     }
   }
 
+  /** Show a model's details (its latest version) and fetch its versions. */
   select(name: string | null): void {
+    if (name !== this._selectedName) {
+      this._selectedVersions = [];
+      this._selectedVersion = null;
+    }
     this._selectedName = name;
+    this._changed.emit();
+    if (name !== null) {
+      void this._fetchVersions(name);
+    }
+  }
+
+  /** Show one version of the selected model (null: the latest). */
+  selectVersion(version: number | null): void {
+    this._selectedVersion = version;
+    this._changed.emit();
+  }
+
+  /** Select the next (+1) or previous (-1) model of the visible list. */
+  moveSelection(step: 1 | -1): void {
+    const visible = this.visibleModels;
+    if (visible.length === 0) {
+      return;
+    }
+    const index = visible.findIndex(m => m.name === this._selectedName);
+    const next =
+      index < 0
+        ? step > 0
+          ? 0
+          : visible.length - 1
+        : Math.min(visible.length - 1, Math.max(0, index + step));
+    this.select(visible[next].name);
+  }
+
+  setListState(state: Partial<IListState>): void {
+    this._listState = { ...this._listState, ...state };
+    this._listStateChanged.emit(this._listState);
     this._changed.emit();
   }
 
@@ -156,6 +229,12 @@ export class ModelsModel {
       ]);
       this._models = list.models;
       this._variables = vars.variables;
+      if (
+        this._selectedName &&
+        !this._models.some(m => m.name === this._selectedName)
+      ) {
+        this._selectedName = null;
+      }
     });
   }
 
@@ -267,6 +346,32 @@ export class ModelsModel {
   private async _reloadList(bridge: KernelBridge): Promise<void> {
     const { models } = await bridge.request<{ models: IModelInfo[] }>('list');
     this._models = models;
+    this._selectedVersions = [];
+    this._selectedVersion = null;
+    if (this._selectedName && models.some(m => m.name === this._selectedName)) {
+      void this._fetchVersions(this._selectedName);
+    }
+  }
+
+  private async _fetchVersions(name: string): Promise<void> {
+    const bridge = this._bridge;
+    if (!bridge || this._status !== 'ready') {
+      return;
+    }
+    try {
+      const { versions } = await bridge.request<{ versions: IModelInfo[] }>(
+        'versions',
+        { name }
+      );
+      if (this._selectedName === name) {
+        this._selectedVersions = versions;
+        this._changed.emit();
+      }
+    } catch (reason) {
+      // The details still show the latest version; say why the versions are missing.
+      this._error = describeError(reason);
+      this._changed.emit();
+    }
   }
 
   private _requireBridge(): KernelBridge {
@@ -371,7 +476,11 @@ export class ModelsModel {
   private _notebook: INotebookBinding | null = null;
   private _packageVersion = '';
   private _pendingOp: IPendingOperation | null = null;
+  private _listState: IListState = { query: '', sort: 'name' };
+  private _listStateChanged = new Signal<this, IListState>(this);
   private _selectedName: string | null = null;
+  private _selectedVersion: number | null = null;
+  private _selectedVersions: IModelInfo[] = [];
   private _serverRoot: string;
   private _status: ConnectionStatus = 'no-notebook';
   private _statusMessage = '';
@@ -379,6 +488,34 @@ export class ModelsModel {
   private _storeSetting: string;
   private _timeout: number;
   private _variables: IVariableInfo[] = [];
+}
+
+/**
+ * The models whose name, description or library contains the query (case-insensitive),
+ * ordered by name (A→Z), date (newest first) or size (largest first).
+ */
+export function filterAndSort(
+  models: readonly IModelInfo[],
+  state: IListState
+): IModelInfo[] {
+  const query = state.query.trim().toLowerCase();
+  const matching = query
+    ? models.filter(m =>
+        [m.name, m.description, m.library].some(text =>
+          text.toLowerCase().includes(query)
+        )
+      )
+    : [...models];
+  const byName = (a: IModelInfo, b: IModelInfo) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  const order = {
+    name: byName,
+    date: (a: IModelInfo, b: IModelInfo) =>
+      b.created_at.localeCompare(a.created_at) || byName(a, b),
+    size: (a: IModelInfo, b: IModelInfo) =>
+      b.size_bytes - a.size_bytes || byName(a, b)
+  }[state.sort];
+  return matching.sort(order);
 }
 
 /** Kernel errors that ask the user something; the caller retries after the answer. */

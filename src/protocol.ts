@@ -32,7 +32,14 @@ export type ErrorCode =
   (typeof KERNEL_ERROR_CODES)[number] | (typeof FRONTEND_ERROR_CODES)[number];
 
 export type Op =
-  'hello' | 'variables' | 'list' | 'info' | 'save' | 'load' | 'delete';
+  | 'hello'
+  | 'variables'
+  | 'list'
+  | 'info'
+  | 'versions'
+  | 'save'
+  | 'load'
+  | 'delete';
 
 export interface IRequest {
   id: string;

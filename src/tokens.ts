@@ -8,6 +8,8 @@ export namespace CommandIDs {
   export const load = 'jupyterlab-models:load';
   export const deleteModel = 'jupyterlab-models:delete';
   export const refresh = 'jupyterlab-models:refresh';
+  export const copyLoadCode = 'jupyterlab-models:copy-load-code';
+  export const showDetails = 'jupyterlab-models:show-details';
 }
 
 /** The Models panel's model, for other extensions. */

@@ -46,6 +46,11 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
     ("list", "The latest version of each model, sorted by name.", {"op": "list"}),
+    (
+        "versions",
+        "Every version of one model, oldest first.",
+        {"op": "versions", "args": {"name": "demo-clf"}},
+    ),
     ("info", "One version's manifest.", {"op": "info", "args": {"name": "demo-clf", "version": 1}}),
     (
         "load",

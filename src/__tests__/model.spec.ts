@@ -1,6 +1,6 @@
 import { Signal } from '@lumino/signaling';
 import { KernelBridge } from '../bridge';
-import { ModelsModel } from '../model';
+import { filterAndSort, ModelsModel } from '../model';
 import { FakeKernel, fixtureAnswers, protocolFixtures } from './fixtures';
 
 /** A notebook binding whose session context holds a fake kernel. */
@@ -134,10 +134,74 @@ describe('ModelsModel', () => {
     expect(kernel.executed).toHaveLength(2);
   });
 
+  it('fetches the versions of the selected model', async () => {
+    const { model, kernel } = await readyModel();
+    const name = result('list').models[0].name;
+    model.select(name);
+    await changedOnce(model, () => model.selectedVersions.length > 0);
+    expect(model.selectedVersions).toEqual(result('versions').versions);
+    const request = kernel.comms[0].sent.find(r => r.op === 'versions')!;
+    expect(request.args).toEqual({ name });
+  });
+
+  it('moves the selection with the keyboard, within the visible list', async () => {
+    const { model } = await readyModel();
+    const names = model.visibleModels.map(m => m.name);
+    model.moveSelection(1);
+    expect(model.selected?.name).toBe(names[0]);
+    model.moveSelection(-1);
+    expect(model.selected?.name).toBe(names[0]);
+  });
+
   it('refuses operations while not connected', async () => {
     const model = new ModelsModel();
     await expect(model.refresh()).rejects.toMatchObject({
       code: 'kernel_unavailable'
     });
+  });
+});
+
+describe('filterAndSort', () => {
+  const base = result('list').models[0];
+  const models = [
+    {
+      ...base,
+      name: 'b',
+      description: 'churn',
+      library: 'xgboost',
+      size_bytes: 10,
+      created_at: '2026-01-02T00:00:00Z'
+    },
+    {
+      ...base,
+      name: 'a',
+      description: '',
+      library: 'torch',
+      size_bytes: 30,
+      created_at: '2026-01-01T00:00:00Z'
+    },
+    {
+      ...base,
+      name: 'c',
+      description: '',
+      library: 'lightgbm',
+      size_bytes: 20,
+      created_at: '2026-01-03T00:00:00Z'
+    }
+  ];
+  const names = (query: string, sort: 'name' | 'date' | 'size') =>
+    filterAndSort(models, { query, sort }).map(m => m.name);
+
+  it('sorts by name, newest date or largest size', () => {
+    expect(names('', 'name')).toEqual(['a', 'b', 'c']);
+    expect(names('', 'date')).toEqual(['c', 'b', 'a']);
+    expect(names('', 'size')).toEqual(['a', 'c', 'b']);
+  });
+
+  it('searches name, description and library, ignoring case', () => {
+    expect(names('CHURN', 'name')).toEqual(['b']);
+    expect(names('torch', 'name')).toEqual(['a']);
+    expect(names(' churn ', 'name')).toEqual(['b']);
+    expect(names('nothing', 'name')).toEqual([]);
   });
 });

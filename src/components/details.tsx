@@ -1,4 +1,4 @@
-/** Every manifest field of the selected model, with Load and Delete. */
+/** Every manifest field of the selected model version, its versions, and its actions. */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { utcDate } from '../format';
@@ -6,20 +6,18 @@ import { IModelInfo } from '../protocol';
 
 interface IProps {
   model: IModelInfo;
+  versions: readonly IModelInfo[];
   busy: boolean;
+  onVersion: (version: number | null) => void;
   onLoad: () => void;
+  onCopyCode: () => void;
   onDelete: () => void;
   trans: TranslationBundle;
 }
 
-export function ModelDetails({
-  model,
-  busy,
-  onLoad,
-  onDelete,
-  trans
-}: IProps): JSX.Element {
-  const versions = Object.entries(model.library_versions)
+export function ModelDetails(props: IProps): JSX.Element {
+  const { model, versions, busy, trans } = props;
+  const libraryVersions = Object.entries(model.library_versions)
     .map(([pkg, version]) => `${pkg} ${version}`)
     .join(', ');
   const rows: [string, string, string][] = [
@@ -34,14 +32,32 @@ export function ModelDetails({
     ['variable', trans.__('Variable'), model.variable ?? '—'],
     ['user', trans.__('User'), model.user],
     ['created', trans.__('Created'), utcDate(model.created_at)],
-    ['libraries', trans.__('Library versions'), versions || '—'],
+    ['libraries', trans.__('Library versions'), libraryVersions || '—'],
     ['python', trans.__('Python'), model.python_version]
   ];
+  const untrusted = model.extra['untrusted'];
   return (
     <section
       className="jp-Models-details"
       aria-label={trans.__('Details of %1', model.name)}
     >
+      {versions.length > 1 && (
+        <label className="jp-Models-versionPicker">
+          {trans.__('Version')}
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Version shown')}
+            value={model.version}
+            onChange={event => props.onVersion(Number(event.target.value))}
+          >
+            {[...versions].reverse().map(v => (
+              <option key={v.version} value={v.version}>
+                {trans.__('%1 — %2', v.version, utcDate(v.created_at))}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <dl>
         {rows.map(([key, label, value]) => (
           <React.Fragment key={key}>
@@ -50,6 +66,14 @@ export function ModelDetails({
           </React.Fragment>
         ))}
       </dl>
+      {Array.isArray(untrusted) && untrusted.length > 0 && (
+        <p className="jp-Models-warning" role="note">
+          {trans.__(
+            'Loading asks you to trust these types: %1',
+            untrusted.join(', ')
+          )}
+        </p>
+      )}
       <h3>{trans.__('Files')}</h3>
       <ul className="jp-Models-files">
         {model.files.map(f => (
@@ -69,15 +93,22 @@ export function ModelDetails({
           className="jp-Button jp-mod-styled jp-mod-accept"
           aria-label={trans.__('Load')}
           disabled={busy}
-          onClick={onLoad}
+          onClick={props.onLoad}
         >
           {trans.__('Load')}
+        </button>
+        <button
+          className="jp-Button jp-mod-styled"
+          aria-label={trans.__('Copy load code')}
+          onClick={props.onCopyCode}
+        >
+          {trans.__('Copy load code')}
         </button>
         <button
           className="jp-Button jp-mod-styled jp-mod-warn"
           aria-label={trans.__('Delete')}
           disabled={busy}
-          onClick={onDelete}
+          onClick={props.onDelete}
         >
           {trans.__('Delete')}
         </button>

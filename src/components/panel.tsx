@@ -9,6 +9,7 @@ import { CommandIDs } from '../tokens';
 import { ModelDetails } from './details';
 import { ModelList } from './list';
 import { StatusBanner } from './status';
+import { VariableList } from './variables';
 
 export class ModelsPanel extends ReactWidget {
   constructor(
@@ -85,18 +86,36 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
       </div>
       {ready && (
         <ModelList
-          models={model.models}
+          models={model.visibleModels}
+          total={model.models.length}
           selected={model.selected?.name ?? null}
+          listState={model.listState}
+          onListState={state => model.setListState(state)}
           onSelect={name => model.select(name)}
+          onMove={step => model.moveSelection(step)}
+          onDelete={run(CommandIDs.deleteModel)}
           trans={trans}
         />
       )}
       {ready && model.selected && (
         <ModelDetails
           model={model.selected}
+          versions={model.selectedVersions}
           busy={busy}
+          onVersion={version => model.selectVersion(version)}
           onLoad={run(CommandIDs.load)}
+          onCopyCode={run(CommandIDs.copyLoadCode)}
           onDelete={run(CommandIDs.deleteModel)}
+          trans={trans}
+        />
+      )}
+      {ready && (
+        <VariableList
+          variables={model.variables}
+          disabled={busy}
+          onSave={variable =>
+            void commands.execute(CommandIDs.save, { variable })
+          }
           trans={trans}
         />
       )}

@@ -61,7 +61,7 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await shot(page, '1-empty-store');
 
   // Save: the dialog lists clf with its library and class; the name defaults to it.
-  await panel.getByRole('button', { name: 'Save model' }).click();
+  await panel.getByRole('button', { name: 'Save model', exact: true }).click();
   const dialog = page.locator('.jp-Dialog');
   const variable = dialog.getByLabel('Variable');
   await expect(variable.locator('option').first()).toHaveText(
@@ -86,7 +86,10 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await expect(item).toBeVisible();
   await expect(item).toContainText('lightgbm');
   await expect(item).toContainText(/\d+(\.\d)? KB/);
-  await expect(item).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+  await expect(item.locator('.jp-Models-itemDate')).toHaveAttribute(
+    'title',
+    /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/
+  );
 
   // Details.
   await item.click();
@@ -110,7 +113,7 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await shot(page, '3-details');
 
   // Load: the variable must be an identifier and not a keyword.
-  await details.getByRole('button', { name: 'Load' }).click();
+  await details.getByRole('button', { name: 'Load', exact: true }).click();
   const target = dialog.getByLabel('Variable');
   await expect(target).toHaveValue('churn_classifier');
   await target.fill('class');
@@ -118,7 +121,7 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await target.fill('1x');
   await expect(dialog.getByRole('alert')).toContainText('not a valid');
   await target.fill('clf2');
-  await dialog.getByRole('button', { name: 'Load' }).click();
+  await dialog.getByRole('button', { name: 'Load', exact: true }).click();
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
   await expect(panel.locator('.jp-Models-pending')).toHaveCount(0);
   await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
@@ -135,22 +138,47 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   // Loading again into clf2 asks before overwriting it; Cancel keeps it.
   await page.sidebar.openTab(PANEL_ID);
   await item.click();
-  await details.getByRole('button', { name: 'Load' }).click();
+  await details.getByRole('button', { name: 'Load', exact: true }).click();
   await dialog.getByLabel('Variable').fill('clf2');
-  await dialog.getByRole('button', { name: 'Load' }).click();
+  await dialog.getByRole('button', { name: 'Load', exact: true }).click();
   await expect(page.locator('.jp-Dialog')).toContainText('Overwrite "clf2"?');
   await page
     .locator('.jp-Dialog')
     .getByRole('button', { name: 'Cancel' })
     .click();
 
+  // Saving under the same name makes version 2; the details can show either version.
+  await panel.getByRole('button', { name: 'Save model', exact: true }).click();
+  await dialog.getByLabel('Variable').selectOption('clf');
+  await dialog.getByLabel('Model name').fill('churn classifier');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(item).toContainText('v2');
+  await item.click();
+  const picker = details.getByLabel('Version shown');
+  await expect(picker.locator('option')).toHaveCount(2);
+  await expect(field('version')).toHaveText('2');
+  await picker.selectOption('1');
+  await expect(field('version')).toHaveText('1');
+  await expect(field('description')).toHaveText('first try');
+  await picker.selectOption('2');
+
+  // Deleting only version 2 keeps version 1.
+  await details.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.locator('.jp-Dialog')).toContainText('All its 2 versions');
+  await page.locator('.jp-Dialog').getByLabel('Only version 2').check();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Delete', exact: true })
+    .click();
+  await expect(item).toContainText('v1');
+
   // Delete asks for confirmation, then the list is empty again.
-  await details.getByRole('button', { name: 'Delete' }).click();
+  await details.getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(page.locator('.jp-Dialog')).toContainText('churn classifier');
   await shot(page, '5-delete-confirm');
   await page
     .locator('.jp-Dialog')
-    .getByRole('button', { name: 'Delete' })
+    .getByRole('button', { name: 'Delete', exact: true })
     .click();
   await expect(item).toHaveCount(0);
   await expect(panel).toContainText('No models in this store yet');
@@ -166,7 +194,7 @@ test('save and load models of three more libraries', async ({
   const dialog = page.locator('.jp-Dialog');
 
   // The dialog offers exactly the supported variables (not X or y), with their library.
-  await panel.getByRole('button', { name: 'Save model' }).click();
+  await panel.getByRole('button', { name: 'Save model', exact: true }).click();
   const options = dialog.getByLabel('Variable').locator('option');
   await expect(options).toHaveText([
     /^cat_clf — catboost /,
@@ -183,7 +211,9 @@ test('save and load models of three more libraries', async ({
 
   const variables = ['xgb_clf', 'net', 'keras_model'];
   for (const variable of variables) {
-    await panel.getByRole('button', { name: 'Save model' }).click();
+    await panel
+      .getByRole('button', { name: 'Save model', exact: true })
+      .click();
     await dialog.getByLabel('Variable').selectOption(variable);
     await expect(dialog.getByLabel('Model name')).toHaveValue(variable);
     await dialog.getByRole('button', { name: 'Save' }).click();
@@ -191,11 +221,67 @@ test('save and load models of three more libraries', async ({
   }
   await shot(page, 'three-libraries-saved');
 
+  // Search (name, description, library) and sort, kept across a reload.
+  const rows = panel
+    .getByRole('listbox', { name: 'Models' })
+    .getByRole('option');
+  await expect(rows).toHaveText([/^.*keras_model/, /net/, /xgb_clf/]);
+  await panel.getByLabel('Search models').fill('torch');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('aria-label', 'net');
+  await panel.getByLabel('Search models').fill('');
+  // JupyterLab writes its state to the workspace a moment after a change.
+  const workspaceSaved = page.waitForRequest(
+    request =>
+      request.url().includes('/api/workspaces') && request.method() === 'PUT'
+  );
+  await panel.getByLabel('Sort by').selectOption('date');
+  await expect(rows.first()).toHaveAttribute('aria-label', 'keras_model');
+  await workspaceSaved;
+  // The restored workspace shows the notebook, not the launcher Galata waits for.
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  await page.sidebar.openTab(PANEL_ID);
+  await expect(panel.getByLabel('Sort by')).toHaveValue('date');
+  await expect(rows.first()).toHaveAttribute('aria-label', 'keras_model');
+  await panel.getByLabel('Sort by').selectOption('name');
+
+  // Keyboard: arrows move the selection, Enter shows details, Delete asks to delete.
+  await rows.first().focus();
+  await page.keyboard.press('Enter');
+  await expect(rows.first()).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(panel.getByRole('option', { name: 'net' })).toHaveAttribute(
+    'aria-selected',
+    'true'
+  );
+  await expect(
+    panel.locator('.jp-Models-details dd[data-field="name"]')
+  ).toHaveText('net');
+  await page.keyboard.press('Delete');
+  await expect(dialog).toContainText('Delete "net"');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // The context menu of a row.
+  await panel
+    .getByRole('option', { name: 'xgb_clf' })
+    .click({ button: 'right' });
+  const menu = page.locator('.lm-Menu');
+  for (const label of [
+    'Load model…',
+    'Show details',
+    'Copy load code',
+    'Delete model…'
+  ]) {
+    await expect(menu.getByText(label, { exact: true })).toBeVisible();
+  }
+  await page.keyboard.press('Escape');
+
   for (const variable of variables) {
     await panel.getByRole('option', { name: variable }).click();
-    await panel.getByRole('button', { name: 'Load' }).click();
+    await panel.getByRole('button', { name: 'Load', exact: true }).click();
     await dialog.getByLabel('Variable').fill(`${variable}_2`);
-    await dialog.getByRole('button', { name: 'Load' }).click();
+    await dialog.getByRole('button', { name: 'Load', exact: true }).click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);
     await expect(panel.locator('.jp-Models-pending')).toHaveCount(0);
     await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
@@ -214,8 +300,8 @@ test('save and load models of three more libraries', async ({
 
   for (const variable of variables) {
     await panel.getByRole('option', { name: variable }).click();
-    await panel.getByRole('button', { name: 'Delete' }).click();
-    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await panel.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect(panel.getByRole('option', { name: variable })).toHaveCount(0);
   }
 });

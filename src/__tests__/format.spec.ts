@@ -1,0 +1,50 @@
+import {
+  humanSize,
+  loadSnippet,
+  shortClass,
+  suggestVariable,
+  utcDate
+} from '../format';
+import { libraryIcon } from '../icons';
+
+describe('format helpers', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KB'],
+    [5 * 1024 ** 3, '5.0 GB']
+  ])('humanSize(%d) is %s', (bytes, text) => {
+    expect(humanSize(bytes)).toBe(text);
+  });
+
+  it('shows ISO dates as UTC', () => {
+    expect(utcDate('2026-11-26T23:57:39.123Z')).toBe('2026-11-26 23:57:39 UTC');
+  });
+
+  it('keeps the class name of a class path', () => {
+    expect(shortClass('lightgbm.sklearn.LGBMClassifier')).toBe(
+      'LGBMClassifier'
+    );
+  });
+
+  it.each([
+    ['churn classifier', 'churn_classifier'],
+    ['2024.model-v1', '_2024_model_v1'],
+    ['', 'model']
+  ])('suggests a variable for %j', (name, variable) => {
+    expect(suggestVariable(name)).toBe(variable);
+  });
+
+  it('writes Python that loads the model, quoting what it must', () => {
+    expect(loadSnippet('/srv/.jupyterlab-models', 'a "b"', 3)).toBe(
+      'from jupyterlab_models import ModelStore\n\n' +
+        'model = ModelStore("/srv/.jupyterlab-models").load("a \\"b\\"", version=3)\n'
+    );
+  });
+
+  it('lets only letters and digits of a library name into its badge', () => {
+    const svg = libraryIcon('<img src=x onerror=alert(1)>').svgstr;
+    expect(svg).not.toContain('<img');
+    expect(svg).toContain('>IM</text>');
+  });
+});
