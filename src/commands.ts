@@ -30,6 +30,10 @@ export interface ICommandContext {
   confirmOverwrite: () => boolean;
   /** The variable row a context menu was opened on, if any. */
   variableUnderMenu: () => string | undefined;
+  /** The identifier selected in the active cell's editor, if any. */
+  selectedIdentifier: () => string | undefined;
+  /** The variable selected in the debugger's Variables panel, if any. */
+  debuggerVariable: () => string | undefined;
 }
 
 export function addCommands(
@@ -85,9 +89,34 @@ export function addCommands(
     isEnabled: ready,
     execute: args => {
       const variable =
-        (args.variable as string | undefined) ?? context.variableUnderMenu();
+        (args.variable as string | null | undefined) ??
+        context.variableUnderMenu();
       return reportErrors(saveModel(model, trans, variable), trans);
     }
+  });
+
+  const isIdentifier = (name: string | undefined): name is string =>
+    name !== undefined && validateVariableName(name) === null;
+
+  commands.addCommand(CommandIDs.saveSelection, {
+    label: () =>
+      trans.__('Save "%1" as model…', context.selectedIdentifier() ?? ''),
+    isVisible: () => isIdentifier(context.selectedIdentifier()),
+    isEnabled: ready,
+    execute: () =>
+      commands.execute(CommandIDs.save, {
+        variable: context.selectedIdentifier() ?? null
+      })
+  });
+
+  commands.addCommand(CommandIDs.saveDebuggerVariable, {
+    label: trans.__('Save as model…'),
+    isVisible: () => isIdentifier(context.debuggerVariable()),
+    isEnabled: ready,
+    execute: () =>
+      commands.execute(CommandIDs.save, {
+        variable: context.debuggerVariable() ?? null
+      })
   });
 
   commands.addCommand(CommandIDs.load, {
@@ -107,7 +136,7 @@ export function addCommands(
 async function saveModel(
   model: ModelsModel,
   trans: TranslationBundle,
-  preferred?: string
+  preferred?: string | null
 ): Promise<void> {
   const variables = await model.refreshVariables();
   if (variables.length === 0) {
@@ -120,8 +149,18 @@ async function saveModel(
     });
     return;
   }
-  const first =
-    variables.find(v => v.name === preferred)?.name ?? variables[0].name;
+  if (preferred && !variables.some(v => v.name === preferred)) {
+    await showDialog({
+      title: trans.__('Not a model'),
+      body: trans.__(
+        '"%1" is not a variable of a supported model type in this notebook.',
+        preferred
+      ),
+      buttons: [Dialog.okButton({ label: trans.__('OK') })]
+    });
+    return;
+  }
+  const first = preferred ?? variables[0].name;
   let values: ISaveValues = { variable: first, name: first, description: '' };
   // Ask again, keeping what was typed, until the name is valid or the user cancels.
   for (;;) {
@@ -142,10 +181,10 @@ async function saveModel(
       break;
     }
   }
-  const saved = await model.save(
-    values.variable,
-    values.name,
-    values.description
+  const saved = await withProgress(
+    model,
+    trans.__('Saving "%1"…', values.name),
+    model.save(values.variable, values.name, values.description)
   );
   Notification.success(
     trans.__('Saved "%1" (version %2).', saved.name, saved.version),
@@ -192,11 +231,10 @@ async function loadModel(
   let loaded: ILoadResult;
   for (;;) {
     try {
-      loaded = await model.load(
-        selected.name,
-        selected.version,
-        variable,
-        options
+      loaded = await withProgress(
+        model,
+        trans.__('Loading "%1"…', selected.name),
+        model.load(selected.name, selected.version, variable, options)
       );
       break;
     } catch (reason) {
@@ -312,6 +350,42 @@ async function deleteModel(
     ),
     { autoClose: 3000 }
   );
+}
+
+/** An operation that takes over this long also shows its progress as a notification. */
+const PROGRESS_NOTIFICATION_DELAY_MS = 500;
+
+async function withProgress<T>(
+  model: ModelsModel,
+  message: string,
+  work: Promise<T>
+): Promise<T> {
+  let id: string | null = null;
+  const progress = () => {
+    const op = model.pending;
+    return op && op.total > 0 ? op.done / op.total : undefined;
+  };
+  const timer = setTimeout(() => {
+    id = Notification.emit(message, 'in-progress', {
+      autoClose: false,
+      progress: progress()
+    });
+  }, PROGRESS_NOTIFICATION_DELAY_MS);
+  const onChange = () => {
+    if (id !== null) {
+      Notification.update({ id, message, progress: progress() });
+    }
+  };
+  model.changed.connect(onChange);
+  try {
+    return await work;
+  } finally {
+    clearTimeout(timer);
+    model.changed.disconnect(onChange);
+    if (id !== null) {
+      Notification.dismiss(id);
+    }
+  }
 }
 
 /** Errors reach the user as a notification (the panel shows them as well). */

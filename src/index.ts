@@ -11,6 +11,7 @@ import {
   NotebookActions,
   NotebookPanel
 } from '@jupyterlab/notebook';
+import { IDebugger } from '@jupyterlab/debugger';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -40,7 +41,8 @@ const plugin: JupyterFrontEndPlugin<ModelsModel> = {
     ISettingRegistry,
     ITranslator,
     IStateDB,
-    ILayoutRestorer
+    ILayoutRestorer,
+    IDebugger
   ],
   provides: IModelsModel,
   activate: (
@@ -50,7 +52,8 @@ const plugin: JupyterFrontEndPlugin<ModelsModel> = {
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
     state: IStateDB | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    debuggerService: IDebugger | null
   ): ModelsModel => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_models');
     const model = new ModelsModel({
@@ -72,7 +75,10 @@ const plugin: JupyterFrontEndPlugin<ModelsModel> = {
       variableUnderMenu: () =>
         app.contextMenuHitTest(node =>
           node.classList.contains('jp-Models-variable')
-        )?.dataset.name
+        )?.dataset.name,
+      selectedIdentifier: () => selectedText(tracker),
+      debuggerVariable: () =>
+        debuggerService?.model.variables.selectedVariable?.name
     });
     // Buttons and palette entries follow the model's state.
     model.changed.connect(() => app.commands.notifyCommandChanged());
@@ -145,6 +151,19 @@ const plugin: JupyterFrontEndPlugin<ModelsModel> = {
     return model;
   }
 };
+
+/** The text selected in the active cell's editor, trimmed ('' when nothing is). */
+function selectedText(tracker: INotebookTracker): string | undefined {
+  const editor = tracker.activeCell?.editor;
+  if (!editor) {
+    return undefined;
+  }
+  const { start, end } = editor.getSelection();
+  const [from, to] = [editor.getOffsetAt(start), editor.getOffsetAt(end)].sort(
+    (a, b) => a - b
+  );
+  return editor.model.sharedModel.getSource().slice(from, to).trim();
+}
 
 function bindingOf(notebook: NotebookPanel): INotebookBinding {
   return {

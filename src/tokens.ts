@@ -10,6 +10,9 @@ export namespace CommandIDs {
   export const refresh = 'jupyterlab-models:refresh';
   export const copyLoadCode = 'jupyterlab-models:copy-load-code';
   export const showDetails = 'jupyterlab-models:show-details';
+  export const saveSelection = 'jupyterlab-models:save-selection';
+  export const saveDebuggerVariable =
+    'jupyterlab-models:save-debugger-variable';
 }
 
 /** The Models panel's model, for other extensions. */

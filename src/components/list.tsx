@@ -38,7 +38,9 @@ export function ModelList(props: IProps): JSX.Element {
     const actions: Record<string, () => void> = {
       ArrowDown: () => props.onMove(1),
       ArrowUp: () => props.onMove(-1),
-      Delete: props.onDelete
+      // Enter shows the details of the selected row (the first one if none is).
+      Enter: () => props.onSelect(selected ?? models[0].name),
+      Delete: () => selected !== null && props.onDelete()
     };
     const action = actions[event.key];
     if (action) {
@@ -77,68 +79,122 @@ export function ModelList(props: IProps): JSX.Element {
           {trans.__('No model matches "%1".', props.listState.query)}
         </p>
       ) : (
-        <ul
-          className="jp-Models-list"
-          role="listbox"
-          aria-label={trans.__('Models')}
-          onKeyDown={onKeyDown}
-        >
-          {models.map((m, index) => (
-            <ModelRow
-              key={m.name}
-              model={m}
-              selected={m.name === selected}
-              focusable={
-                m.name === selected || (selected === null && index === 0)
-              }
-              onSelect={props.onSelect}
-              trans={trans}
-            />
-          ))}
-        </ul>
+        <VirtualRows {...props} onKeyDown={onKeyDown} />
       )}
     </>
   );
 }
 
+/** Pixel height of a row: fixed, so that only the rows in view are rendered. */
+const ROW_HEIGHT = 44;
+/** Rows rendered above and below the visible ones, for smooth scrolling. */
+const OVERSCAN = 10;
+
+/**
+ * A listbox that renders only the rows in view (a store may hold thousands of models).
+ * The focus stays on the listbox; `aria-activedescendant` names the selected row.
+ */
+function VirtualRows(
+  props: IProps & { onKeyDown: (event: React.KeyboardEvent) => void }
+): JSX.Element {
+  const { models, selected, trans } = props;
+  const scroller = React.useRef<HTMLDivElement>(null);
+  const [view, setView] = React.useState({ top: 0, height: 400 });
+  const selectedIndex = models.findIndex(m => m.name === selected);
+
+  React.useEffect(() => {
+    const node = scroller.current;
+    if (!node) {
+      return;
+    }
+    const observer = new ResizeObserver(() =>
+      setView(v => ({ ...v, height: node.clientHeight }))
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, []);
+
+  // Keep the selected row in view as the keyboard moves the selection.
+  React.useEffect(() => {
+    const node = scroller.current;
+    if (!node || selectedIndex < 0) {
+      return;
+    }
+    const top = selectedIndex * ROW_HEIGHT;
+    if (top < node.scrollTop) {
+      node.scrollTop = top;
+    } else if (top + ROW_HEIGHT > node.scrollTop + node.clientHeight) {
+      node.scrollTop = top + ROW_HEIGHT - node.clientHeight;
+    }
+  }, [selectedIndex]);
+
+  const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(
+    models.length,
+    Math.ceil((view.top + view.height) / ROW_HEIGHT) + OVERSCAN
+  );
+  return (
+    <div
+      className="jp-Models-listScroller"
+      ref={scroller}
+      onScroll={event =>
+        setView(v => ({ ...v, top: event.currentTarget.scrollTop }))
+      }
+    >
+      <ul
+        className="jp-Models-list"
+        role="listbox"
+        aria-label={trans.__('Models')}
+        tabIndex={0}
+        aria-activedescendant={
+          selectedIndex >= 0 ? rowId(selectedIndex) : undefined
+        }
+        style={{ height: models.length * ROW_HEIGHT }}
+        onKeyDown={props.onKeyDown}
+      >
+        {models.slice(first, last).map((m, k) => (
+          <ModelRow
+            key={m.name}
+            index={first + k}
+            count={models.length}
+            model={m}
+            selected={m.name === selected}
+            onSelect={props.onSelect}
+            trans={trans}
+          />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function rowId(index: number): string {
+  return `jp-Models-row-${index}`;
+}
+
 function ModelRow(props: {
+  index: number;
+  count: number;
   model: IModelInfo;
   selected: boolean;
-  /** The one row reached by Tab (roving tabindex). */
-  focusable: boolean;
   onSelect: (name: string) => void;
   trans: TranslationBundle;
 }): JSX.Element {
   const { model: m, selected, trans } = props;
-  const ref = React.useRef<HTMLLIElement>(null);
-  React.useEffect(() => {
-    // Keyboard selection moves the focus along, so arrows keep working.
-    if (
-      selected &&
-      ref.current &&
-      ref.current.parentElement?.contains(document.activeElement)
-    ) {
-      ref.current.focus();
-    }
-  }, [selected]);
   const Icon = libraryIcon(m.library).react;
   return (
     <li
-      ref={ref}
+      id={rowId(props.index)}
       role="option"
       aria-label={m.name}
       aria-selected={selected}
-      tabIndex={props.focusable ? 0 : -1}
+      aria-posinset={props.index + 1}
+      aria-setsize={props.count}
       data-name={m.name}
       className={'jp-Models-item' + (selected ? ' jp-mod-selected' : '')}
+      style={{ top: props.index * ROW_HEIGHT, height: ROW_HEIGHT }}
       onClick={() => props.onSelect(m.name)}
       onContextMenu={() => props.onSelect(m.name)}
-      onKeyDown={event => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          props.onSelect(m.name);
-        }
-      }}
     >
       <span className="jp-Models-itemIcon" title={m.library}>
         <Icon tag="span" />

@@ -239,7 +239,10 @@ test('save and load models of three more libraries', async ({
   await expect(rows.first()).toHaveAttribute('aria-label', 'keras_model');
   await workspaceSaved;
   // The restored workspace shows the notebook, not the launcher Galata waits for.
-  await page.reload({ waitForIsReady: false });
+  // Galata's reload takes waitForIsReady; its type declares Playwright's options only.
+  await page.reload({ waitForIsReady: false } as Parameters<
+    typeof page.reload
+  >[0]);
   await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
   await page.sidebar.openTab(PANEL_ID);
   await expect(panel.getByLabel('Sort by')).toHaveValue('date');
@@ -247,7 +250,7 @@ test('save and load models of three more libraries', async ({
   await panel.getByLabel('Sort by').selectOption('name');
 
   // Keyboard: arrows move the selection, Enter shows details, Delete asks to delete.
-  await rows.first().focus();
+  await panel.getByRole('listbox', { name: 'Models' }).focus();
   await page.keyboard.press('Enter');
   await expect(rows.first()).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('ArrowDown');
@@ -303,5 +306,74 @@ test('save and load models of three more libraries', async ({
     await panel.getByRole('button', { name: 'Delete', exact: true }).click();
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect(panel.getByRole('option', { name: variable })).toHaveCount(0);
+  }
+});
+
+test('save from the cell editor and the debugger context menus, in the dark theme', async ({
+  page
+}) => {
+  const panel = page.locator(`#${PANEL_ID}`);
+  const dialog = page.locator('.jp-Dialog');
+  await page.notebook.createNew('menus.ipynb');
+  await page.notebook.setCell(
+    0,
+    'code',
+    'import lightgbm, numpy as np\n' +
+      'X = np.random.default_rng(0).normal(size=(60, 3))\n' +
+      'booster_model = lightgbm.LGBMRegressor(n_estimators=3, verbose=-1).fit(X, X[:, 0])'
+  );
+  await page.notebook.runCell(0);
+  await page.notebook.setCell(1, 'code', 'booster_model');
+  await page.sidebar.openTab(PANEL_ID);
+  await expect(
+    panel.getByRole('button', { name: 'Save model', exact: true })
+  ).toBeEnabled();
+
+  // An identifier selected in a cell: its context menu saves that variable.
+  await page.notebook.enterCellEditingMode(1);
+  await page.keyboard.press('Control+A');
+  const editor = (await page.notebook.getCellInputLocator(1))!;
+  await editor.click({ button: 'right' });
+  await page
+    .getByRole('menuitem', { name: 'Save "booster_model" as model…' })
+    .click();
+  await expect(dialog.getByLabel('Variable')).toHaveValue('booster_model');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(
+    panel.getByRole('option', { name: 'booster_model' })
+  ).toBeVisible();
+
+  // A global in the debugger's Variables panel: its context menu saves it too.
+  await page.debugger.switchOn();
+  await page.debugger.waitForVariables();
+  await page
+    .getByRole('treeitem', { name: 'booster_model:' })
+    .click({ button: 'right', timeout: 20000 });
+  await page.getByRole('menuitem', { name: 'Save as model…' }).click();
+  await expect(dialog.getByLabel('Variable')).toHaveValue('booster_model');
+  await dialog.getByLabel('Model name').fill('from debugger');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.debugger.switchOff();
+
+  // Both themes draw the panel with JupyterLab's variables.
+  await page.sidebar.openTab(PANEL_ID);
+  await panel.getByRole('option', { name: 'from debugger' }).click();
+  await shot(page, 'light-theme');
+  await page.theme.setDarkTheme();
+  const background = await panel.evaluate(
+    node => getComputedStyle(node).backgroundColor
+  );
+  await expect(
+    panel.getByRole('option', { name: 'from debugger' })
+  ).toBeVisible();
+  await shot(page, 'dark-theme');
+  expect(background).not.toBe('rgb(255, 255, 255)');
+  await page.theme.setLightTheme();
+
+  for (const name of ['booster_model', 'from debugger']) {
+    await panel.getByRole('option', { name }).click();
+    await panel.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(panel.getByRole('option', { name })).toHaveCount(0);
   }
 });
