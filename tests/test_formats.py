@@ -63,3 +63,45 @@ def test_values_json_cannot_hold_are_refused(value):
     with pytest.raises(ModelsError, match="parameter 'p'") as info:
         formats.encode_value(value, "parameter 'p'")
     assert info.value.code == "unsupported_type"
+
+
+def test_version_warnings_name_newer_and_other_major_versions():
+    from dataclasses import replace
+
+    from jupyterlab_models.formats import lightgbm as lgbm_format
+    from jupyterlab_models.manifest import ModelInfo
+
+    installed = lgbm_format.library_versions()["lightgbm"]
+    major, minor = (int(part) for part in installed.split(".")[:2])
+    info = ModelInfo.from_dict(
+        {
+            "schema_version": 1,
+            "name": "m",
+            "version": 1,
+            "description": "",
+            "library": "lightgbm",
+            "type": "lightgbm.basic.Booster",
+            "format": "lgbm",
+            "files": [],
+            "size_bytes": 0,
+            "created_at": "2026-01-01T00:00:00Z",
+            "user": "",
+            "notebook": None,
+            "variable": None,
+            "python_version": "3.11.0",
+            "library_versions": {"lightgbm": installed},
+            "extra": {},
+        }
+    )
+    assert formats.version_warnings(info, lgbm_format) == []
+
+    newer = replace(info, library_versions={"lightgbm": f"{major}.{minor + 1}.0"})
+    (warning,) = formats.version_warnings(newer, lgbm_format)
+    assert f"lightgbm {major}.{minor + 1}.0 saved this model" in warning and "older" in warning
+
+    other_major = replace(info, library_versions={"lightgbm": f"{major - 1}.0.0"})
+    (warning,) = formats.version_warnings(other_major, lgbm_format)
+    assert "another major version" in warning
+
+    older = replace(info, library_versions={"lightgbm": f"{major}.0.0"})
+    assert minor == 0 or formats.version_warnings(older, lgbm_format) == []
