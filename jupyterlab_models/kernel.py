@@ -127,6 +127,7 @@ def _hello(args: dict[str, Any], namespace: dict, state: KernelState, progress: 
         "package_version": __version__,
         "store": state.store.location,
         "libraries": formats.libraries_available(),
+        "library_versions": formats.installed_versions(),
     }
 
 

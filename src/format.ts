@@ -44,3 +44,52 @@ export function loadSnippet(
     ''
   ].join('\n');
 }
+
+/** Leading numeric parts of a version: "2.13.0+cpu" → [2, 13, 0]. */
+function numericVersion(version: string): number[] {
+  const parts: number[] = [];
+  for (const part of version.split('+')[0].split('.')) {
+    const digits = /^\d+/.exec(part);
+    if (!digits) {
+      break;
+    }
+    parts.push(Number(digits[0]));
+  }
+  return parts;
+}
+
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) {
+      return diff;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Warnings for the libraries a model was saved with that the kernel lacks, has in another
+ * major version, or has in an older version (the rule of the kernel's load warnings).
+ */
+export function versionWarnings(
+  saved: Record<string, string>,
+  installed: Record<string, string>
+): { library: string; saved: string; installed: string | null }[] {
+  const warnings = [];
+  for (const [library, version] of Object.entries(saved)) {
+    const current = installed[library] ?? null;
+    if (current === version) {
+      continue;
+    }
+    if (current === null) {
+      warnings.push({ library, saved: version, installed: null });
+      continue;
+    }
+    const [was, now] = [numericVersion(version), numericVersion(current)];
+    if (was[0] !== now[0] || compareVersions(now, was) < 0) {
+      warnings.push({ library, saved: version, installed: current });
+    }
+  }
+  return warnings;
+}

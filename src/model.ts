@@ -90,6 +90,10 @@ export class ModelsModel {
   get packageVersion(): string {
     return this._packageVersion;
   }
+  /** Installed versions of the supported libraries in the kernel. */
+  get kernelLibraryVersions(): Readonly<Record<string, string>> {
+    return this._kernelLibraryVersions;
+  }
   get models(): readonly IModelInfo[] {
     return this._models;
   }
@@ -411,6 +415,7 @@ export class ModelsModel {
       }
       this._storeLocation = hello.store;
       this._packageVersion = hello.package_version;
+      this._kernelLibraryVersions = hello.library_versions ?? {};
       // Ready only with the first list in hand: no flash of an empty store.
       this._status = 'ready';
       this._statusMessage = '';
@@ -475,6 +480,7 @@ export class ModelsModel {
   private _models: IModelInfo[] = [];
   private _notebook: INotebookBinding | null = null;
   private _packageVersion = '';
+  private _kernelLibraryVersions: Record<string, string> = {};
   private _pendingOp: IPendingOperation | null = null;
   private _listState: IListState = { query: '', sort: 'name' };
   private _listStateChanged = new Signal<this, IListState>(this);

@@ -121,6 +121,8 @@ export interface IHelloResult {
   package_version: string;
   store: string;
   libraries: Record<string, boolean>;
+  /** Installed versions of the supported libraries' distributions. */
+  library_versions: Record<string, string>;
 }
 
 /** Tell a kernel message apart: progress event, or the final reply. */

@@ -64,6 +64,7 @@ def test_hello(tmp_path):
         "package_version": __version__,
         "store": str(tmp_path / ".jupyterlab-models"),
         "libraries": {fmt.LIBRARY: True for fmt in formats.FORMATS},
+        "library_versions": formats.installed_versions(),
     }
     assert s.state.get_store().location == result["store"]
     # the setting wins over the server root

@@ -90,6 +90,14 @@ def import_library(module: str, pip_package: str) -> ModuleType:
         ) from exc
 
 
+def installed_versions() -> dict[str, str]:
+    """Installed versions of every supported library (from package metadata: no import)."""
+    versions: dict[str, str] = {}
+    for fmt in FORMATS:
+        versions.update(fmt.library_versions())
+    return versions
+
+
 def version_warnings(info: Any, fmt: ModuleType) -> list[str]:
     """Warnings when the installed library is older than, or of another major version
     than, the one that saved the model (compared on the leading numeric parts)."""

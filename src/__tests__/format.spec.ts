@@ -3,7 +3,8 @@ import {
   loadSnippet,
   shortClass,
   suggestVariable,
-  utcDate
+  utcDate,
+  versionWarnings
 } from '../format';
 import { libraryIcon } from '../icons';
 
@@ -46,5 +47,26 @@ describe('format helpers', () => {
     const svg = libraryIcon('<img src=x onerror=alert(1)>').svgstr;
     expect(svg).not.toContain('<img');
     expect(svg).toContain('>IM</text>');
+  });
+});
+
+describe('versionWarnings', () => {
+  it('names missing, older and other-major libraries, not equal or newer ones', () => {
+    expect(
+      versionWarnings(
+        {
+          lightgbm: '4.7.0',
+          torch: '2.13.0+cpu',
+          numpy: '2.4.6',
+          onnx: '1.23.2',
+          xgboost: '3.2.0'
+        },
+        { lightgbm: '4.7.0', torch: '2.9.1', numpy: '1.26.4', onnx: '1.24.0' }
+      )
+    ).toEqual([
+      { library: 'torch', saved: '2.13.0+cpu', installed: '2.9.1' },
+      { library: 'numpy', saved: '2.4.6', installed: '1.26.4' },
+      { library: 'xgboost', saved: '3.2.0', installed: null }
+    ]);
   });
 });

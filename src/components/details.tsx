@@ -1,11 +1,13 @@
 /** Every manifest field of the selected model version, its versions, and its actions. */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { utcDate } from '../format';
+import { utcDate, versionWarnings } from '../format';
 import { IModelInfo } from '../protocol';
 
 interface IProps {
   model: IModelInfo;
+  /** Library versions installed in the kernel, to warn about mismatches. */
+  kernelVersions: Readonly<Record<string, string>>;
   versions: readonly IModelInfo[];
   busy: boolean;
   onVersion: (version: number | null) => void;
@@ -36,6 +38,10 @@ export function ModelDetails(props: IProps): JSX.Element {
     ['python', trans.__('Python'), model.python_version]
   ];
   const untrusted = model.extra['untrusted'];
+  const mismatches = versionWarnings(
+    model.library_versions,
+    props.kernelVersions
+  );
   return (
     <section
       className="jp-Models-details"
@@ -74,6 +80,22 @@ export function ModelDetails(props: IProps): JSX.Element {
           )}
         </p>
       )}
+      {mismatches.map(w => (
+        <p key={w.library} className="jp-Models-warning" role="note">
+          {w.installed === null
+            ? trans.__(
+                'Saved with %1 %2, which this kernel does not have: loading needs it.',
+                w.library,
+                w.saved
+              )
+            : trans.__(
+                'Saved with %1 %2; this kernel has %3: it may not load or predict the same.',
+                w.library,
+                w.saved,
+                w.installed
+              )}
+        </p>
+      ))}
       <h3>{trans.__('Files')}</h3>
       <ul className="jp-Models-files">
         {model.files.map(f => (

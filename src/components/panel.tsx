@@ -100,6 +100,7 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
       {ready && model.selected && (
         <ModelDetails
           model={model.selected}
+          kernelVersions={model.kernelLibraryVersions}
           versions={model.selectedVersions}
           busy={busy}
           onVersion={version => model.selectVersion(version)}
