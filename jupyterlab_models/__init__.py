@@ -1,9 +1,11 @@
 """jupyterlab-models: store the models trained in notebooks, from a JupyterLab panel or Python.
 
     from jupyterlab_models import ModelStore
-    store = ModelStore()
-    store.save(clf, "churn")
-    clf = store.load("churn")
+    store = ModelStore()                 # or ModelStore("s3://bucket/prefix")
+    store.save(clf, "churn")             # version 1, then 2, ...
+    clf = store.load("churn")            # the latest version
+
+    from jupyterlab_models import save_model, load_model, list_models, delete_model
 
 Importing this package is cheap: no ML library is imported until a model is saved or loaded.
 """
@@ -17,9 +19,28 @@ except ImportError:  # a source checkout that was never built
 
 from .manifest import ModelInfo
 from .protocol import ModelsError
-from .store import ModelStore
+from .store import (
+    ModelStore,
+    ModelStoreError,
+    VerifyReport,
+    delete_model,
+    list_models,
+    load_model,
+    save_model,
+)
 
-__all__ = ["ModelInfo", "ModelStore", "ModelsError", "__version__"]
+__all__ = [
+    "ModelInfo",
+    "ModelStore",
+    "ModelStoreError",
+    "ModelsError",
+    "VerifyReport",
+    "__version__",
+    "delete_model",
+    "list_models",
+    "load_model",
+    "save_model",
+]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

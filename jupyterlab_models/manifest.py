@@ -2,14 +2,19 @@
 
 The manifest is written last when a model is saved and is the only thing `list()` trusts, so
 `from_dict` validates it strictly: a manifest that fails here makes its version invisible.
+
+In Python `created_at` is a timezone-aware UTC `datetime` (millisecond precision); in the
+manifest and on the wire it stays the ISO 8601 text with a trailing Z that `to_dict` writes,
+e.g. `2024-05-01T12:00:00.123Z`.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from datetime import datetime, timezone
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 from .protocol import INTEGRITY, ModelsError
 
@@ -18,8 +23,18 @@ SCHEMA_VERSION = 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+class FileEntry(TypedDict):
+    """One stored file: a relative POSIX path inside the version, its size and sha256 (hex)."""
+
+    path: str
+    size: int
+    sha256: str
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelInfo:
+    """One stored version, with every manifest field (see ARCHITECTURE.md)."""
+
     schema_version: int
     name: str
     version: int
@@ -27,9 +42,9 @@ class ModelInfo:
     library: str
     type: str
     format: str
-    files: list[dict[str, Any]]  # [{"path": relative POSIX path, "size": int, "sha256": hex}]
+    files: list[FileEntry]
     size_bytes: int
-    created_at: str  # UTC, ISO 8601 with a trailing Z
+    created_at: datetime  # timezone-aware UTC; ISO 8601 with a trailing Z in the manifest
     user: str
     notebook: str | None
     variable: str | None
@@ -37,8 +52,18 @@ class ModelInfo:
     library_versions: dict[str, str]
     extra: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.created_at, datetime) or self.created_at.tzinfo is None:
+            raise TypeError("created_at must be a timezone-aware datetime")
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The manifest as JSON-able data (fields in manifest order, `created_at` as text)."""
+        data = {field: getattr(self, field) for field in _FIELD_TYPES}
+        data["files"] = [dict(entry) for entry in self.files]
+        data["library_versions"] = dict(self.library_versions)
+        data["extra"] = copy.deepcopy(self.extra)
+        data["created_at"] = format_time(self.created_at)
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> ModelInfo:
@@ -50,22 +75,23 @@ class ModelInfo:
                 f"unknown schema_version {data.get('schema_version')!r} "
                 f"(this version of jupyterlab-models reads {SCHEMA_VERSION})"
             )
-        missing = [name for name in _FIELD_TYPES if name not in data]
-        if missing:
-            _invalid(f"missing fields: {', '.join(missing)}")
+        if not _FIELD_SET <= data.keys():
+            _invalid(f"missing fields: {', '.join(n for n in _FIELD_TYPES if n not in data)}")
+        values = {}
         for name, types in _FIELD_TYPES.items():
-            value = data[name]
+            value = values[name] = data[name]
             # bool is an int subclass, but never a valid int field here
-            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            if type(value) not in types and (
+                not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+            ):
                 _invalid(f"field {name!r} has the wrong type ({type(value).__name__})")
-        if data["version"] < 1:
+        if values["version"] < 1:
             _invalid("version must be at least 1")
-        _check_created_at(data["created_at"])
-        files = [_check_file(entry) for entry in data["files"]]
-        if sum(entry["size"] for entry in files) != data["size_bytes"]:
+        files = [_check_file(entry) for entry in values["files"]]
+        if sum(entry["size"] for entry in files) != values["size_bytes"]:
             _invalid("size_bytes is not the sum of the file sizes")
-        values = {name: data[name] for name in _FIELD_TYPES}
         values["files"] = files
+        values["created_at"] = _parse_created_at(values["created_at"])
         return cls(**values)
 
 
@@ -87,29 +113,44 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "library_versions": (dict,),
     "extra": (dict,),
 }
+_FIELD_SET = frozenset(_FIELD_TYPES)
 assert tuple(_FIELD_TYPES) == tuple(f.name for f in dataclasses.fields(ModelInfo))
 
 
-def utc_now() -> str:
-    """The current time as stored in `created_at`, e.g. 2024-05-01T12:00:00.123Z."""
+def utc_now() -> datetime:
+    """The current UTC time at the precision stored in `created_at` (milliseconds)."""
     now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def format_time(value: datetime) -> str:
+    """`created_at` as stored: UTC, ISO 8601, milliseconds and a trailing Z
+    (2024-05-01T12:00:00.123Z); microseconds only if the value has some."""
+    if value.tzinfo is None:
+        raise ValueError("created_at must be a timezone-aware datetime")
+    value = value.astimezone(timezone.utc)
+    fraction = value.microsecond
+    digits = f"{fraction // 1000:03d}" if fraction % 1000 == 0 else f"{fraction:06d}"
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + digits + "Z"
 
 
 def _invalid(reason: str) -> NoReturn:
     raise ModelsError(INTEGRITY, f"invalid manifest: {reason}")
 
 
-def _check_created_at(value: str) -> None:
+def _parse_created_at(value: str) -> datetime:
     try:
         if not value.endswith("Z"):
             raise ValueError
-        datetime.fromisoformat(value[:-1])
+        parsed = datetime.fromisoformat(value[:-1])
+        if parsed.tzinfo is not None:  # "+00:00Z"
+            raise ValueError
     except ValueError:
         _invalid(f"created_at {value!r} is not a UTC ISO 8601 time ending in Z")
+    return parsed.replace(tzinfo=timezone.utc)
 
 
-def _check_file(entry: object) -> dict[str, Any]:
+def _check_file(entry: object) -> FileEntry:
     if not isinstance(entry, dict) or set(entry) != {"path", "size", "sha256"}:
         _invalid("each file must be an object with exactly path, size and sha256")
     path, size, sha256 = entry["path"], entry["size"], entry["sha256"]

@@ -1,16 +1,20 @@
-"""The model store: one directory per model name, one sub-directory per version.
+"""The model store: one directory (or key prefix) per model name, one per version.
 
 Layout::
 
     <store>/<name>/<version>/manifest.json   the ModelInfo, written last
     <store>/<name>/<version>/<files>         written by the format (e.g. model.txt)
     <store>/.staging/<uuid>/                 a save in progress, invisible to readers
-    <store>/.locks/<name>.lock               per-name lock (filelock)
+    <store>/.staging/<uuid>.lock             held while that save runs (gc skips it)
+    <store>/.locks/<name in lower case>.lock per-name lock (filelock)
     <store>/.trash/<uuid>/                   a delete in progress
 
-A version becomes visible only by one `os.rename` of a complete staged directory, taken under
-the per-name lock that also allocates its number, so a crash leaves the old state or the new,
-never a half model. Readers ignore any version without a valid manifest.
+On a local file system a version becomes visible only by one `os.rename` of a complete staged
+directory, taken under the per-name lock that also allocates its number, so a crash leaves the
+old state or the new, never a half model. Readers ignore any version without a valid manifest.
+On object storage (an fsspec URL such as `s3://bucket/prefix`) the number is taken by a
+conditional create of `<name>/<version>/.claim`, the files are uploaded, and the manifest is
+created last (see storage.py and docs/STORE.md).
 
 Store location, first that applies (see `resolve_location`):
 
@@ -22,37 +26,38 @@ Store location, first that applies (see `resolve_location`):
    project's store;
 5. else `<current directory>/.jupyterlab-models`.
 
-`~` is expanded; a relative location is taken from the server root when known, else from the
-current directory.
+A location may be a path or a URL. For a path, `~` is expanded and a relative path is taken
+from the server root when known, else from the current directory; `file://` URLs are paths.
+Any other URL (`s3://...`, `memory://...`) is used as it is, through fsspec.
 """
 
 from __future__ import annotations
 
+import functools
 import getpass
-import hashlib
 import json
 import os
 import platform
-import shutil
-import uuid
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
 
-from . import formats
-from .manifest import SCHEMA_VERSION, ModelInfo, utc_now
-from .names import name_problem, validate_name
-from .protocol import INTEGRITY, NAME_INVALID, NOT_FOUND, UNSUPPORTED_TYPE, ModelsError
+from . import formats, storage
+from .manifest import SCHEMA_VERSION, FileEntry, ModelInfo, utc_now
+from .names import validate_name
+from .protocol import INTEGRITY, INTERNAL, NAME_INVALID, NOT_FOUND, UNSUPPORTED_TYPE, ModelsError
+from .storage import CHUNK, LOCK_TIMEOUT, MANIFEST, is_url  # noqa: F401  (re-exported)
 
 ENV_VAR = "JUPYTERLAB_MODELS_STORE"
 DEFAULT_DIR = ".jupyterlab-models"
-MANIFEST = "manifest.json"
-CHUNK = 1 << 20
-LOCK_TIMEOUT = 120  # seconds; a save holds the lock only to number and rename
+GC_AGE = 3600  # seconds: `gc` removes what a save left behind once it is this old
 
 Progress = Callable[[int, int], None]
+
+# The base class of every error of the store, the API and the CLI; `.code` is the wire code
+# (protocol.ERROR_CODES), `.message` the text, `.details` machine-readable specifics or None.
+# The same class as `ModelsError`, its older name.
+ModelStoreError = ModelsError
 
 
 class LibraryVersionWarning(UserWarning):
@@ -60,7 +65,7 @@ class LibraryVersionWarning(UserWarning):
 
 
 def resolve_location(setting: str | None = None, server_root: str | None = None) -> str:
-    """The absolute store location; see the module docstring for the order."""
+    """The store location: an absolute path, or a URL; see the module docstring."""
     base = os.path.expanduser(server_root) if server_root else os.getcwd()
     location = setting or os.environ.get(ENV_VAR)
     if not location:
@@ -68,6 +73,10 @@ def resolve_location(setting: str | None = None, server_root: str | None = None)
             location = os.path.join(base, DEFAULT_DIR)
         else:
             location = _find_upwards(base) or os.path.join(base, DEFAULT_DIR)
+    if location.startswith(("file://", "local://")):
+        location = location.split("://", 1)[1]
+    elif is_url(location):
+        return location
     return os.path.abspath(os.path.join(base, os.path.expanduser(location)))
 
 
@@ -83,41 +92,183 @@ def _find_upwards(start: str) -> str | None:
         directory = parent
 
 
+@dataclass(frozen=True)
+class VersionProblem:
+    """A stored version that `verify` found damaged."""
+
+    name: str
+    version: int
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What `ModelStore.verify` found: every version checked, the damaged ones, and version
+    directories without a manifest (invisible: a save in progress or one that died)."""
+
+    checked: list[tuple[str, int]] = field(default_factory=list)
+    bad: list[VersionProblem] = field(default_factory=list)
+    incomplete: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad
+
+    def to_dict(self) -> dict[str, Any]:
+        bad = {(p.name, p.version) for p in self.bad}
+        return {
+            "ok": self.ok,
+            "checked": [
+                {"name": n, "version": v, "ok": (n, v) not in bad} for n, v in self.checked
+            ],
+            "bad": [p.to_dict() for p in self.bad],
+            "incomplete": [{"name": n, "version": v} for n, v in self.incomplete],
+        }
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _storage_errors(method: _F) -> _F:
+    """File system and network failures become ModelStoreError("internal"), their message
+    starting with the exception type, and without credentials."""
+
+    @functools.wraps(method)
+    def wrapper(self: ModelStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ModelsError:
+            raise
+        except OSError as exc:
+            raise self._error(exc) from exc
+        except Exception as exc:
+            if self._storage.remote and _from_storage_library(exc):
+                raise self._error(exc) from exc
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _from_storage_library(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in {"botocore", "aiobotocore", "s3fs", "fsspec", "aiohttp"}
+
+
 class ModelStore:
+    """Save, list, load and delete models; see the module docstring for the layout."""
+
     def __init__(self, location: str | os.PathLike[str] | None = None) -> None:
-        self.location = resolve_location(os.fspath(location) if location is not None else None)
+        resolved = resolve_location(os.fspath(location) if location is not None else None)
+        self._storage = storage.open_storage(resolved)
+        # The path or URL, shown in messages and the panel (a URL with a password is refused).
+        self.location: str = self._storage.location
 
     def __repr__(self) -> str:
         return f"ModelStore({self.location!r})"
 
+    def _error(self, exc: BaseException) -> ModelsError:
+        if self._storage.remote:
+            return self._storage.error(exc)
+        return ModelsError(INTERNAL, f"{type(exc).__name__}: {exc}")
+
     # --- reading -------------------------------------------------------------------------
 
+    @_storage_errors
     def list(self) -> list[ModelInfo]:
-        """The latest valid version of each model, sorted by name."""
-        models = (self._latest(name) for name in sorted(self._names()))
-        return [info for info in models if info is not None]
+        """The latest valid version of each model, sorted by name. Reads only manifests."""
+        return [info for info, _count in self._latest()]
 
+    @_storage_errors
+    def list_with_counts(self) -> list[tuple[ModelInfo, int]]:
+        """(latest valid version, number of stored versions) of each model, sorted by name;
+        as fast as `list()`: the count comes from the same directory listing."""
+        return self._latest()
+
+    def _latest(self) -> list[tuple[ModelInfo, int]]:
+        scanned = self._storage.scan()
+        pending = {name: sorted(versions, reverse=True) for name, versions in scanned.items()}
+        found: dict[str, ModelInfo] = {}
+        while pending:  # a round per fallback to an older version; usually just one
+            wanted = [(name, versions[0]) for name, versions in pending.items() if versions]
+            manifests = self._storage.read_manifests(wanted)
+            following = {}
+            for name, version in wanted:
+                info = self._parse(name, version, manifests.get((name, version)), quiet=True)
+                if info is not None:
+                    found[name] = info
+                elif len(pending[name]) > 1:
+                    following[name] = pending[name][1:]
+            pending = following
+        return [(found[name], len(scanned[name])) for name in sorted(found)]
+
+    @_storage_errors
     def versions(self, name: str) -> list[ModelInfo]:
         """Every valid version of a model, oldest first."""
         validate_name(name)
-        infos = [self._try_manifest(name, v) for v in sorted(self._version_numbers(name))]
+        numbers = sorted(self._storage.version_numbers(name))
+        manifests = self._storage.read_manifests((name, v) for v in numbers)
+        infos = [self._parse(name, v, manifests.get((name, v)), quiet=True) for v in numbers]
         found = [info for info in infos if info is not None]
         if not found:
             raise ModelsError(NOT_FOUND, f"no model named {name!r} in {self.location}")
         return found
 
+    @_storage_errors
     def info(self, name: str, version: int | None = None) -> ModelInfo:
         """One version's manifest; the latest valid version by default."""
         validate_name(name)
+        if version is not None:
+            _check_version(version)
+        return self._info(name, version)
+
+    def _info(self, name: str, version: int | None) -> ModelInfo:
+        numbers = self._storage.version_numbers(name)
         if version is None:
-            info = self._latest(name)
-            if info is None:
-                raise ModelsError(NOT_FOUND, f"no model named {name!r} in {self.location}")
-            return info
-        _check_version(version)
-        if version not in self._version_numbers(name):
+            for number in sorted(numbers, reverse=True):
+                manifest = self._storage.read_manifests([(name, number)])[name, number]
+                info = self._parse(name, number, manifest, quiet=True)
+                if info is not None:
+                    return info
+            raise ModelsError(NOT_FOUND, f"no model named {name!r} in {self.location}")
+        if version not in numbers:
             raise ModelsError(NOT_FOUND, f"model {name!r} has no version {version}")
-        return self._read_manifest(name, version)
+        manifest = self._storage.read_manifests([(name, version)])[name, version]
+        return self._parse(name, version, manifest)  # type: ignore[return-value]
+
+    def _parse(
+        self, name: str, version: int, manifest: bytes | Exception | None, quiet: bool = False
+    ) -> ModelInfo | None:
+        """The validated manifest of one version; None for a missing or invalid one if
+        `quiet`, else not_found or integrity."""
+        try:
+            if manifest is None:
+                raise ModelsError(NOT_FOUND, f"model {name!r} has no version {version}")
+            path = self._storage.manifest_path(name, version)
+            if isinstance(manifest, Exception):
+                raise ModelsError(INTEGRITY, f"cannot read {path}: {manifest}")
+            try:
+                data = json.loads(manifest)
+            except ValueError as exc:
+                raise ModelsError(INTEGRITY, f"cannot read {path}: {exc}") from None
+            info = ModelInfo.from_dict(data)
+            if info.name != name or info.version != version:
+                raise ModelsError(
+                    INTEGRITY, f"{path} describes {info.name!r} version {info.version}"
+                )
+            return info
+        except ModelsError:
+            if quiet:
+                return None
+            raise
 
     def load(
         self,
@@ -134,6 +285,7 @@ class ModelStore:
             warnings.warn(note, LibraryVersionWarning, stacklevel=2)
         return obj
 
+    @_storage_errors
     def load_with_info(
         self,
         name: str,
@@ -143,16 +295,17 @@ class ModelStore:
         **options: Any,
     ) -> tuple[Any, ModelInfo, list[str]]:
         """(object, manifest, warnings): warnings name library versions that differ from
-        the ones the model was saved with in a way that may matter."""
+        the ones the model was saved with in a way that may matter. Every file's sha256 is
+        checked while it is read; a mismatch raises `integrity`."""
         info = self.info(name, version)
         fmt = formats.by_id(info.format)
-        directory = self._version_dir(name, info.version)
-        _verify_files(directory, info, progress)
-        obj = fmt.load(directory, info, **options)
+        with self._storage.local_copy(info, progress) as directory:
+            obj = fmt.load(directory, info, **options)
         return obj, info, formats.version_warnings(info, fmt)
 
     # --- writing -------------------------------------------------------------------------
 
+    @_storage_errors
     def save(
         self,
         obj: Any,
@@ -185,144 +338,93 @@ class ModelStore:
                 f"{formats.class_path(type(obj))} is not a supported model type "
                 f"(supported: {', '.join(formats.supported_types())})",
             )
-        self._check_case_collision(name)  # early, before the expensive part; again under lock
-        staging = os.path.join(self.location, ".staging", uuid.uuid4().hex)
-        os.makedirs(staging)
-        try:
+        self._check_case_collision(name)  # early, before the expensive part; again later
+        with self._storage.staging() as staging:
             extra = fmt.save(obj, staging, **options)
-            files = _hash_and_sync(staging, progress)
-            info = ModelInfo(
-                schema_version=SCHEMA_VERSION,
-                name=name,
-                version=0,  # allocated under the lock below
-                description=description,
-                library=fmt.LIBRARY,
-                type=formats.class_path(type(obj)),
-                format=fmt.FORMAT_ID,
-                files=files,
-                size_bytes=sum(f["size"] for f in files),
-                created_at=utc_now(),
-                user=_user(),
-                notebook=notebook,
-                variable=variable,
-                python_version=platform.python_version(),
-                library_versions=fmt.library_versions(),
-                extra=extra,
-            )
-            with self._lock(name):
-                self._check_case_collision(name)
-                info = replace(info, version=max(self._version_numbers(name), default=0) + 1)
-                # Never publish a manifest that readers would reject (and so never list).
-                ModelInfo.from_dict(json.loads(json.dumps(info.to_dict())))
-                _write_json_synced(os.path.join(staging, MANIFEST), info.to_dict())
-                _fsync_dir(staging)
-                name_dir = os.path.join(self.location, name)
-                if not os.path.isdir(name_dir):
-                    os.mkdir(name_dir)
-                    _fsync_dir(self.location)
-                os.rename(staging, os.path.join(name_dir, str(info.version)))
-                _fsync_dir(name_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return info
+            storage._crash_point("staged")
 
+            def make_info(version: int, files: list[FileEntry]) -> ModelInfo:
+                return ModelInfo(
+                    schema_version=SCHEMA_VERSION,
+                    name=name,
+                    version=version,
+                    description=description,
+                    library=fmt.LIBRARY,
+                    type=formats.class_path(type(obj)),
+                    format=fmt.FORMAT_ID,
+                    files=files,
+                    size_bytes=sum(f["size"] for f in files),
+                    created_at=utc_now(),
+                    user=_user(),
+                    notebook=notebook,
+                    variable=variable,
+                    python_version=platform.python_version(),
+                    library_versions=fmt.library_versions(),
+                    extra=extra,
+                )
+
+            return self._storage.publish(
+                staging, name, make_info, progress, self._check_case_collision
+            )
+
+    @_storage_errors
     def delete(self, name: str, version: int | None = None) -> list[int]:
         """Delete one version, or the whole model; returns the version numbers removed."""
         validate_name(name)
         if version is not None:
             _check_version(version)
-        with self._lock(name):
-            # An exact match: on a case-insensitive file system "Foo" would open "foo".
-            if name not in self._names():
+        return self._storage.delete(name, version)
+
+    # --- maintenance ---------------------------------------------------------------------
+
+    @_storage_errors
+    def verify(self, name: str | None = None, *, progress: Progress | None = None) -> VerifyReport:
+        """Re-hash every file of every version (of `name`, or of the whole store) and report
+        each damaged version; nothing is changed. `progress` gets (versions done, total)."""
+        if name is not None:
+            validate_name(name)
+            names = [name] if name in self._storage.names() else []
+            if not names:
                 raise ModelsError(NOT_FOUND, f"no model named {name!r} in {self.location}")
-            versions = self._version_numbers(name)
-            if version is None:
-                target, deleted = os.path.join(self.location, name), sorted(versions)
-            elif version in versions:
-                target, deleted = self._version_dir(name, version), [version]
+        else:
+            names = sorted(self._storage.names())
+        report = VerifyReport()
+        wanted = [(n, v) for n in names for v in sorted(self._storage.version_numbers(n))]
+        manifests = self._storage.read_manifests(wanted)
+        for done, (n, v) in enumerate(wanted, 1):
+            manifest = manifests.get((n, v))
+            if manifest is None:
+                report.incomplete.append((n, v))
             else:
-                raise ModelsError(NOT_FOUND, f"model {name!r} has no version {version}")
-            # One rename makes it disappear; the slow removal happens out of sight.
-            trash = os.path.join(self.location, ".trash", uuid.uuid4().hex)
-            os.makedirs(os.path.dirname(trash), exist_ok=True)
-            os.rename(target, trash)
-            _fsync_dir(os.path.dirname(target))
-            if version is not None and not self._version_numbers(name):
-                _remove_empty_dir(os.path.join(self.location, name))
-        shutil.rmtree(trash, ignore_errors=True)
-        return deleted
+                report.checked.append((n, v))
+                try:
+                    info = self._parse(n, v, manifest)
+                    assert info is not None
+                    self._storage.verify(info)
+                except ModelsError as exc:
+                    report.bad.append(VersionProblem(n, v, exc.code, exc.message))
+            if progress is not None:
+                progress(done, len(wanted))
+        return report
+
+    @_storage_errors
+    def gc(self, older_than: float = GC_AGE) -> list[str]:
+        """Remove what interrupted saves and deletes left behind: staging directories (or,
+        on object storage, versions without a manifest) untouched for `older_than` seconds
+        and not in use, and leftover .trash entries. Returns what was removed, as paths
+        relative to the store."""
+        return self._storage.gc(older_than)
 
     # --- internals -----------------------------------------------------------------------
 
-    def _names(self) -> list[str]:
-        """Directory names that are valid model names (this skips .staging, .locks, .trash)."""
-        try:
-            entries = os.listdir(self.location)
-        except FileNotFoundError:
-            return []
-        return [
-            e
-            for e in entries
-            if name_problem(e) is None and os.path.isdir(os.path.join(self.location, e))
-        ]
-
-    def _version_numbers(self, name: str) -> list[int]:
-        """Version directories of `name` (with or without a valid manifest)."""
-        try:
-            entries = os.listdir(os.path.join(self.location, name))
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        # Only canonical positive integers: "1", not "01" or "+1".
-        return [int(e) for e in entries if e.isdigit() and e.isascii() and str(int(e)) == e != "0"]
-
-    def _version_dir(self, name: str, version: int) -> str:
-        return os.path.join(self.location, name, str(version))
-
-    def _read_manifest(self, name: str, version: int) -> ModelInfo:
-        path = os.path.join(self._version_dir(name, version), MANIFEST)
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except FileNotFoundError:
-            raise ModelsError(NOT_FOUND, f"model {name!r} has no version {version}") from None
-        except (OSError, ValueError) as exc:
-            raise ModelsError(INTEGRITY, f"cannot read {path}: {exc}") from None
-        info = ModelInfo.from_dict(data)
-        if info.name != name or info.version != version:
-            raise ModelsError(INTEGRITY, f"{path} describes {info.name!r} version {info.version}")
-        return info
-
-    def _latest(self, name: str) -> ModelInfo | None:
-        for version in sorted(self._version_numbers(name), reverse=True):
-            info = self._try_manifest(name, version)
-            if info is not None:
-                return info
-        return None
-
-    def _try_manifest(self, name: str, version: int) -> ModelInfo | None:
-        try:
-            return self._read_manifest(name, version)
-        except ModelsError:
-            return None
-
     def _check_case_collision(self, name: str) -> None:
-        for existing in self._names():
+        for existing in self._storage.names():
             if existing != name and existing.lower() == name.lower():
                 raise ModelsError(
                     NAME_INVALID,
                     f"invalid model name {name!r}: it differs only in case from the existing "
                     f"model {existing!r} (they would collide on some file systems)",
                 )
-
-    @contextmanager
-    def _lock(self, name: str) -> Iterator[None]:
-        from filelock import FileLock
-
-        locks = os.path.join(self.location, ".locks")
-        os.makedirs(locks, exist_ok=True)
-        with FileLock(os.path.join(locks, f"{name}.lock"), timeout=LOCK_TIMEOUT):
-            yield
 
 
 def _check_version(version: object) -> None:
@@ -337,87 +439,24 @@ def _user() -> str:
         return ""
 
 
-def _hash_and_sync(directory: str, progress: Progress | None) -> list[dict[str, Any]]:
-    """Size and sha256 of every file the format wrote, each fsynced; sorted by path."""
-    paths = []
-    for root, _dirs, files in os.walk(directory):
-        for filename in files:
-            full = os.path.join(root, filename)
-            paths.append(os.path.relpath(full, directory).replace(os.sep, "/"))
-    if MANIFEST in paths:
-        raise ModelsError(UNSUPPORTED_TYPE, f"a format must not write {MANIFEST}")
-    paths.sort()
-    total = sum(os.path.getsize(os.path.join(directory, p)) for p in paths)
-    done = 0
-    entries = []
-    for path in paths:
-        digest = hashlib.sha256()
-        size = 0
-        # r+b: on Windows os.fsync needs a handle opened for writing
-        with open(os.path.join(directory, path), "r+b") as f:
-            while chunk := f.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-            os.fsync(f.fileno())
-        entries.append({"path": path, "size": size, "sha256": digest.hexdigest()})
-    for root, _dirs, _files in os.walk(directory):
-        _fsync_dir(root)
-    return entries
+# --- the default store ---------------------------------------------------------------------
 
 
-def _verify_files(directory: str, info: ModelInfo, progress: Progress | None) -> None:
-    """Check every file's size, then its sha256 (streamed), against the manifest."""
-    for entry in info.files:
-        path = os.path.join(directory, *entry["path"].split("/"))
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            raise _integrity(info, entry["path"], "is missing") from None
-        if size != entry["size"]:
-            raise _integrity(info, entry["path"], f"has {size} bytes, expected {entry['size']}")
-    done = 0
-    for entry in info.files:
-        digest = hashlib.sha256()
-        with open(os.path.join(directory, *entry["path"].split("/")), "rb") as f:
-            while chunk := f.read(CHUNK):
-                digest.update(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, info.size_bytes)
-        if digest.hexdigest() != entry["sha256"]:
-            raise _integrity(info, entry["path"], "does not match its sha256")
+def save_model(obj: Any, name: str, **kwargs: Any) -> ModelInfo:
+    """`ModelStore().save(obj, name, ...)` on the default store (see `resolve_location`)."""
+    return ModelStore().save(obj, name, **kwargs)
 
 
-def _integrity(info: ModelInfo, path: str, problem: str) -> ModelsError:
-    return ModelsError(
-        INTEGRITY, f"model {info.name!r} version {info.version}: file {path!r} {problem}"
-    )
+def load_model(name: str, version: int | None = None, **kwargs: Any) -> Any:
+    """`ModelStore().load(name, version, ...)` on the default store."""
+    return ModelStore().load(name, version, **kwargs)
 
 
-def _write_json_synced(path: str, data: dict[str, Any]) -> None:
-    with open(path, "x", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
+def list_models() -> list[ModelInfo]:
+    """`ModelStore().list()` on the default store: the latest version of each model."""
+    return ModelStore().list()
 
 
-def _fsync_dir(path: str) -> None:
-    # Makes a rename or a new directory entry durable; directories cannot be opened on Windows.
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_empty_dir(path: str) -> None:
-    try:
-        os.rmdir(path)
-    except OSError:  # not empty: something else is in there, leave it
-        pass
+def delete_model(name: str, version: int | None = None) -> list[int]:
+    """`ModelStore().delete(name, version)` on the default store."""
+    return ModelStore().delete(name, version)

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from jupyterlab_models import ModelInfo, ModelsError
-from jupyterlab_models.manifest import SCHEMA_VERSION, utc_now
+from jupyterlab_models.manifest import SCHEMA_VERSION, format_time, utc_now
+from jupyterlab_models.storage import manifest_text
 
 SHA = "0" * 64
 GOOD = {
@@ -47,10 +52,52 @@ def test_round_trip():
     assert ModelInfo.from_dict(info.to_dict()) == info
 
 
-def test_utc_now_format():
-    value = utc_now()
-    assert value.endswith("Z") and len(value) == len("2024-05-01T12:00:00.123Z")
-    ModelInfo.from_dict(changed(created_at=value))
+def test_typed_fields():
+    info = ModelInfo.from_dict(GOOD)
+    assert info.created_at == datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
+    assert info.created_at.tzinfo is timezone.utc
+    assert isinstance(info.size_bytes, int) and info.size_bytes == 7
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.version = 3  # type: ignore[misc]
+    with pytest.raises(TypeError, match="timezone-aware"):
+        dataclasses.replace(info, created_at=datetime(2024, 5, 1))
+    with pytest.raises(TypeError, match="timezone-aware"):
+        dataclasses.replace(info, created_at="2024-05-01T12:00:00.123Z")
+
+
+def test_utc_now_round_trips_exactly():
+    now = utc_now()
+    assert now.tzinfo is timezone.utc and now.microsecond % 1000 == 0
+    text = format_time(now)
+    assert text.endswith("Z") and len(text) == len("2024-05-01T12:00:00.123Z")
+    info = ModelInfo.from_dict(changed(created_at=text))
+    assert info.created_at == now and info.to_dict()["created_at"] == text
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc), "2024-05-01T12:00:00.000Z"),
+        (datetime(2024, 5, 1, 12, 0, 0, 5, tzinfo=timezone.utc), "2024-05-01T12:00:00.000005Z"),
+        # another time zone is written in UTC
+        (
+            datetime(2024, 5, 1, 14, 0, tzinfo=timezone(timedelta(hours=2))),
+            "2024-05-01T12:00:00.000Z",
+        ),
+    ],
+)
+def test_format_time(value, text):
+    assert format_time(value) == text
+    assert ModelInfo.from_dict(changed(created_at=text)).created_at == value
+
+
+def test_stored_manifests_serialize_byte_for_byte():
+    """The golden store's manifests: parsing and writing them again gives the same bytes."""
+    manifests = sorted((Path(__file__).parent / "golden" / "store").glob("*/*/manifest.json"))
+    assert manifests
+    for path in manifests:
+        info = ModelInfo.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        assert manifest_text(info).encode("utf-8") == path.read_bytes(), path
 
 
 @pytest.mark.parametrize(
@@ -66,6 +113,9 @@ def test_utc_now_format():
         (changed(version=True), "'version' has the wrong type"),
         (changed(version=0), "at least 1"),
         (changed(created_at="2024-05-01 12:00"), "created_at"),
+        (changed(created_at="2024-05-01T12:00:00+00:00"), "created_at"),
+        (changed(created_at="2024-05-01T12:00:00+00:00Z"), "created_at"),
+        (changed(created_at="yesterday Z"), "created_at"),
         (changed(size_bytes=8), "size_bytes"),
         (changed(files=[{"path": "/etc/passwd", "size": 7, "sha256": SHA}]), "relative"),
         (changed(files=[{"path": "C:/x", "size": 7, "sha256": SHA}]), "relative"),

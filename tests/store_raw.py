@@ -1,0 +1,67 @@
+"""Raw access to what a store holds, on any backend: the tests damage files, plant
+leftovers and look for them with these."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+
+def is_remote(store) -> bool:
+    return store._storage.remote
+
+
+def raw_files(store) -> list[str]:
+    """Every file (object) in the store, as a path relative to it, sorted; hidden ones too."""
+    backend = store._storage
+    if not backend.remote:
+        found = []
+        for root, _dirs, files in os.walk(backend.root):
+            for name in files:
+                found.append(os.path.relpath(os.path.join(root, name), backend.root))
+        return sorted(p.replace(os.sep, "/") for p in found)
+    backend.fs.invalidate_cache()
+    return sorted("/".join(backend._relative(p)) for p in backend.fs.find(backend.root))
+
+
+def visible_entries(store) -> list[str]:
+    """Top-level entries that are not hidden (local: any directory entry, even empty)."""
+    backend = store._storage
+    if not backend.remote:
+        if not os.path.isdir(backend.root):
+            return []
+        return sorted(e for e in os.listdir(backend.root) if not e.startswith("."))
+    return sorted({p.split("/")[0] for p in raw_files(store) if not p.startswith(".")})
+
+
+def read_raw(store, path: str) -> bytes:
+    backend = store._storage
+    if not backend.remote:
+        return Path(backend.root, path).read_bytes()
+    return backend.fs.cat_file(backend.path(path))
+
+
+def write_raw(store, path: str, data: bytes) -> None:
+    backend = store._storage
+    if not backend.remote:
+        target = Path(backend.root, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    else:
+        backend.fs.pipe_file(backend.path(path), data)
+
+
+def remove_raw(store, path: str) -> None:
+    backend = store._storage
+    if not backend.remote:
+        Path(backend.root, path).unlink()
+    else:
+        backend.fs.rm_file(backend.path(path))
+
+
+def age_raw(store, path: str, seconds: float) -> None:
+    """Make a local entry look `seconds` old (remote objects cannot be aged: use older_than)."""
+    target = Path(store._storage.root, path)
+    then = time.time() - seconds
+    os.utime(target, (then, then))
