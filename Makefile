@@ -50,7 +50,7 @@ build: $(STAMPS)/install $(TS_SOURCES)
 install: build
 
 lab: install
-	jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=examples quickstart.ipynb
+	cd examples && jupyter lab $(LAB_FLAGS) quickstart.ipynb
 
 lint: $(STAMPS)/install
 	npm run lint
