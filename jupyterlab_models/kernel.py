@@ -137,7 +137,11 @@ def _variables(args: dict, namespace: dict, state: KernelState, progress: Progre
 
 
 def _list(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
-    return {"models": [m.to_dict() for m in state.get_store().list()]}
+    latest = state.get_store().list_with_counts()
+    return {
+        "models": [m.to_dict() for m, _count in latest],
+        "version_counts": {m.name: count for m, count in latest},
+    }
 
 
 def _info(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:

@@ -166,7 +166,12 @@ async function saveModel(
   for (;;) {
     const result = await showDialog({
       title: trans.__('Save model'),
-      body: new SaveDialogBody(variables, values, trans),
+      body: new SaveDialogBody(
+        variables,
+        values,
+        name => model.nextVersion(name),
+        trans
+      ),
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
         Dialog.okButton({ label: trans.__('Save') })

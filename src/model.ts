@@ -6,7 +6,12 @@ import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 import { BridgeError, BridgeSetupError, KernelBridge } from './bridge';
-import { ILoadResult, IModelInfo, IVariableInfo } from './protocol';
+import {
+  IListResult,
+  ILoadResult,
+  IModelInfo,
+  IVariableInfo
+} from './protocol';
 
 /** The notebook the panel is bound to. */
 export interface INotebookBinding {
@@ -100,6 +105,17 @@ export class ModelsModel {
   get variables(): readonly IVariableInfo[] {
     return this._variables;
   }
+  /** How many versions each model name has. */
+  versionCount(name: string): number {
+    return this._versionCounts[name] ?? 0;
+  }
+
+  /** The version a save under `name` would get (1 for a new name). */
+  nextVersion(name: string): number {
+    const latest = this._models.find(m => m.name === name);
+    return latest ? latest.version + 1 : 1;
+  }
+
   /** The models the list shows: matching the search, in the chosen order. */
   get visibleModels(): readonly IModelInfo[] {
     return filterAndSort(this._models, this._listState);
@@ -228,10 +244,11 @@ export class ModelsModel {
   async refresh(): Promise<void> {
     await this._run({ kind: 'refresh', target: '' }, async bridge => {
       const [list, vars] = await Promise.all([
-        bridge.request<{ models: IModelInfo[] }>('list'),
+        bridge.request<IListResult>('list'),
         bridge.request<{ variables: IVariableInfo[] }>('variables')
       ]);
       this._models = list.models;
+      this._versionCounts = list.version_counts;
       this._variables = vars.variables;
       if (
         this._selectedName &&
@@ -348,8 +365,10 @@ export class ModelsModel {
   };
 
   private async _reloadList(bridge: KernelBridge): Promise<void> {
-    const { models } = await bridge.request<{ models: IModelInfo[] }>('list');
-    this._models = models;
+    const list = await bridge.request<IListResult>('list');
+    this._models = list.models;
+    this._versionCounts = list.version_counts;
+    const models = list.models;
     this._selectedVersions = [];
     this._selectedVersion = null;
     if (this._selectedName && models.some(m => m.name === this._selectedName)) {
@@ -478,6 +497,7 @@ export class ModelsModel {
   ) => KernelBridge;
   private _error: string | null = null;
   private _models: IModelInfo[] = [];
+  private _versionCounts: Record<string, number> = {};
   private _notebook: INotebookBinding | null = null;
   private _packageVersion = '';
   private _kernelLibraryVersions: Record<string, string> = {};

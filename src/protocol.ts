@@ -109,6 +109,12 @@ export interface IVariableInfo {
   format: string;
 }
 
+export interface IListResult {
+  /** The latest version of each model, sorted by name. */
+  models: IModelInfo[];
+  version_counts: Record<string, number>;
+}
+
 export interface ILoadResult {
   variable: string;
   model: IModelInfo;

@@ -78,7 +78,7 @@ def test_hello(tmp_path):
 
 def test_without_hello_the_default_store_is_used(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert Session({}).ok("list") == {"models": []}
+    assert Session({}).ok("list") == {"models": [], "version_counts": {}}
     assert not os.path.exists(tmp_path / ".jupyterlab-models")  # reading creates nothing
 
 
@@ -106,7 +106,9 @@ def test_save_load_delete(session, clf, data):
     assert model["notebook"] == "n.ipynb"
     assert model["user"] and model["description"] == "d"
     assert session.ok("save", variable="clf", name="m")["model"]["version"] == 2
-    assert [m["version"] for m in session.ok("list")["models"]] == [2]
+    listed = session.ok("list")
+    assert [m["version"] for m in listed["models"]] == [2]
+    assert listed["version_counts"] == {m["name"]: 2 for m in listed["models"]}
     assert session.ok("info", name="m", version=1)["model"]["description"] == "d"
 
     events, reply = session.request("load", name="m", version=1, variable="clf2")
@@ -121,7 +123,7 @@ def test_save_load_delete(session, clf, data):
 
     assert session.ok("delete", name="m", version=1) == {"deleted": [1]}
     assert session.ok("delete", name="m") == {"deleted": [2]}
-    assert session.ok("list") == {"models": []}
+    assert session.ok("list") == {"models": [], "version_counts": {}}
 
 
 def test_error_codes(session):

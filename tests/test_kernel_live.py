@@ -121,7 +121,7 @@ def test_panel_flow(client, tmp_path):
     assert model["notebook"] == "nb.ipynb"
 
     (listed,) = client.request("list")
-    assert listed["result"]["models"] == [model]
+    assert listed["result"] == {"models": [model], "version_counts": {"demo": 1}}
 
     *events, loaded = client.request("load", name="demo", variable="clf2")
     assert loaded["ok"] and loaded["result"] == {"variable": "clf2", "model": model, "warnings": []}
@@ -136,7 +136,7 @@ def test_panel_flow(client, tmp_path):
     (deleted,) = client.request("delete", name="demo")
     assert deleted["result"] == {"deleted": [1]}
     (listed,) = client.request("list")
-    assert listed["result"] == {"models": []}
+    assert listed["result"] == {"models": [], "version_counts": {}}
 
 
 def test_bad_requests_get_replies_and_the_kernel_stays_usable(client):

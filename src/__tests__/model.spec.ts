@@ -134,6 +134,16 @@ describe('ModelsModel', () => {
     expect(kernel.executed).toHaveLength(2);
   });
 
+  it('knows version counts and the version a save would get', async () => {
+    const { model } = await readyModel();
+    const latest = result('list').models[0];
+    expect(model.versionCount(latest.name)).toBe(
+      result('list').version_counts[latest.name]
+    );
+    expect(model.nextVersion(latest.name)).toBe(latest.version + 1);
+    expect(model.nextVersion('a new name')).toBe(1);
+  });
+
   it('fetches the versions of the selected model', async () => {
     const { model, kernel } = await readyModel();
     const name = result('list').models[0].name;

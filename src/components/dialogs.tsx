@@ -24,6 +24,7 @@ export class SaveDialogBody
   constructor(
     private _variables: readonly IVariableInfo[],
     initial: ISaveValues,
+    private _nextVersion: (name: string) => number,
     private _trans: TranslationBundle
   ) {
     super();
@@ -40,6 +41,7 @@ export class SaveDialogBody
       <SaveForm
         variables={this._variables}
         initial={this._values}
+        nextVersion={this._nextVersion}
         onChange={values => (this._values = values)}
         trans={this._trans}
       />
@@ -52,6 +54,7 @@ export class SaveDialogBody
 function SaveForm(props: {
   variables: readonly IVariableInfo[];
   initial: ISaveValues;
+  nextVersion: (name: string) => number;
   onChange: (values: ISaveValues) => void;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -103,6 +106,15 @@ function SaveForm(props: {
       {nameError && (
         <p className="jp-Models-fieldError" role="alert">
           {trans.__(nameError)}
+        </p>
+      )}
+      {!nameError && props.nextVersion(values.name) > 1 && (
+        <p className="jp-Models-note" role="status">
+          {trans.__(
+            '"%1" exists: this will be saved as version %2.',
+            values.name,
+            props.nextVersion(values.name)
+          )}
         </p>
       )}
       <label>

@@ -8,6 +8,7 @@ import { IModelInfo } from '../protocol';
 
 interface IProps {
   models: readonly IModelInfo[];
+  versionCount: (name: string) => number;
   total: number;
   selected: string | null;
   listState: IListState;
@@ -157,6 +158,7 @@ function VirtualRows(
             key={m.name}
             index={first + k}
             count={models.length}
+            versionCount={props.versionCount(m.name)}
             model={m}
             selected={m.name === selected}
             onSelect={props.onSelect}
@@ -175,6 +177,7 @@ function rowId(index: number): string {
 function ModelRow(props: {
   index: number;
   count: number;
+  versionCount: number;
   model: IModelInfo;
   selected: boolean;
   onSelect: (name: string) => void;
@@ -204,9 +207,14 @@ function ModelRow(props: {
       </span>
       <span
         className="jp-Models-itemVersion"
-        title={trans.__('Latest version')}
+        title={trans._n(
+          'Latest version %2, %1 version in all',
+          'Latest version %2, %1 versions in all',
+          props.versionCount,
+          m.version
+        )}
       >
-        v{m.version}
+        {trans._n('%1 version', '%1 versions', props.versionCount)}
       </span>
       <span className="jp-Models-itemMeta">
         <span className="jp-Models-itemLibrary">{m.library}</span>

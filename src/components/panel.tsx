@@ -87,6 +87,7 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
       {ready && (
         <ModelList
           models={model.visibleModels}
+          versionCount={name => model.versionCount(name)}
           total={model.models.length}
           selected={model.selected?.name ?? null}
           listState={model.listState}

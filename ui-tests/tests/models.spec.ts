@@ -151,8 +151,9 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await panel.getByRole('button', { name: 'Save model', exact: true }).click();
   await dialog.getByLabel('Variable').selectOption('clf');
   await dialog.getByLabel('Model name').fill('churn classifier');
+  await expect(dialog).toContainText('this will be saved as version 2');
   await dialog.getByRole('button', { name: 'Save' }).click();
-  await expect(item).toContainText('v2');
+  await expect(item).toContainText('2 versions');
   await item.click();
   const picker = details.getByLabel('Version shown');
   await expect(picker.locator('option')).toHaveCount(2);
@@ -170,7 +171,7 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
     .locator('.jp-Dialog')
     .getByRole('button', { name: 'Delete', exact: true })
     .click();
-  await expect(item).toContainText('v1');
+  await expect(item).toContainText('1 version');
 
   // Delete asks for confirmation, then the list is empty again.
   await details.getByRole('button', { name: 'Delete', exact: true }).click();
