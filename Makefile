@@ -15,7 +15,7 @@ LAB_FLAGS := $(ROOT_FLAG) $(if $(DISPLAY),,--no-browser)
 
 TS_SOURCES := $(shell find src style schema -type f) tsconfig.json
 
-.PHONY: all lab test install lint test-python test-js test-package test-ui build clean
+.PHONY: all lab test install lint test-python test-js test-package test-ui build clean bench
 
 all: install
 
@@ -54,8 +54,8 @@ lab: install
 
 lint: $(STAMPS)/install
 	npm run lint
-	$(BIN)/ruff check jupyterlab_models tests
-	$(BIN)/ruff format --check jupyterlab_models tests
+	$(BIN)/ruff check jupyterlab_models tests benchmarks
+	$(BIN)/ruff format --check jupyterlab_models tests benchmarks
 
 test-python: $(STAMPS)/install
 	$(BIN)/python -m pytest -q
@@ -79,6 +79,13 @@ test-ui: build $(STAMPS)/chromium $(STAMPS)/ui-node
 	cd ui-tests && CHROMIUM_PATH=$(CHROMIUM) npx playwright test
 
 test: lint test-python test-js test-package test-ui
+
+# Benchmarks (issue #6) in their own venv .venv-bench (frameworks + mlflow + bentoml); never
+# part of `make test`, whose pytest runs each script with --smoke. P7 builds the frontend in a
+# temporary copy with the node modules and JupyterLab of `install`.
+bench: $(STAMPS)/install
+	bash benchmarks/setup.sh
+	.venv-bench/bin/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo jupyterlab_models/labextension dist

@@ -1,0 +1,158 @@
+"""P1: ModelStore.save / ModelStore.load against the library's own call for the same format.
+
+Baseline: the library's own save writing the same format to the same disk, followed by fsync
+of the file and its directory (the durability a store save gives), and the library's own load
+of that file. Both sides read warm files (just written, in the page cache). Target: <= 1.10x
+for save and for load.
+
+    python benchmarks/p1_save_load.py [--smoke] [--reps N] [--only torch,onnx] [--variant NAME]
+
+`--variant` measures, in the same run, a proposed store change (benchmarks/_variants.py) as a
+third column: the "after" of a fix the lead can apply to the product.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+
+import _models
+from _common import (
+    Row,
+    fsync_tree,
+    interleaved,
+    judge,
+    median,
+    ms,
+    parse_args,
+    print_table,
+    quiet_libraries,
+    tree_size,
+)
+
+TARGET = 1.10
+
+
+def main() -> int:
+    quiet_libraries()
+
+    def add(parser):
+        parser.add_argument("--only", help="comma-separated models: " + ",".join(_models.ALL))
+        parser.add_argument(
+            "--variant",
+            help="also measure proposed changes (benchmarks/_variants.py; default: proposed, "
+            "none: do not)",
+        )
+
+    args = parse_args(__doc__.splitlines()[0], reps=5, add=add)
+    default = ("onnx", "lightgbm") if args.smoke else _models.ALL  # smoke: quick imports
+    keys = args.only.split(",") if args.only else list(default)
+    variant = args.variant or (None if args.smoke else "proposed")
+    if variant == "none":
+        variant = None
+
+    from jupyterlab_models import ModelStore
+
+    rows: list[Row] = []
+    for key in keys:
+        case = _models.build(key, args.smoke)
+        reps = args.reps if case.big or args.smoke else 2 * args.reps
+        work = tempfile.mkdtemp(prefix=f"bench-p1-{key}-", dir=os.environ.get("BENCH_DIR"))
+        try:
+            rows += measure(
+                case, ModelStore(os.path.join(work, "store")), work, reps, args, variant
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        del case
+    print_table(
+        "P1: save and load through ModelStore vs the library's own call + fsync", rows, args
+    )
+    return 0
+
+
+def measure(case, store, work, reps, args, variant) -> list[Row]:
+    native_dir = os.path.join(work, "native")
+    os.makedirs(native_dir)
+    counter = iter(range(10**6))
+    patch = None
+    if variant:
+        import _variants
+
+        patch = _variants.VARIANTS[variant]
+
+    def native_save() -> str:
+        directory = os.path.join(native_dir, str(next(counter)))
+        os.mkdir(directory)
+        path = os.path.join(directory, case.native_file)
+        case.native_save(case.model, path)
+        fsync_tree(path)
+        return directory
+
+    def ours_save() -> str:
+        info = store.save(case.model, "m", format_id=case.format_id)
+        return info.name
+
+    def variant_save() -> str:
+        with patch():
+            return ours_save()
+
+    def cleanup(label: str, result: str) -> None:
+        if label == "native":
+            shutil.rmtree(result)
+        else:
+            store.delete("m")
+
+    saves = {"ours": ours_save, "native": native_save}
+    if patch:
+        saves["variant"] = variant_save
+    # Warm-up, untimed: first calls compile (TorchScript), import lazily, fill caches.
+    interleaved(saves, 1, after=cleanup)
+    save_times = interleaved(saves, reps, after=cleanup)
+
+    # One stored copy of each for the loads.
+    info = store.save(case.model, "m", format_id=case.format_id)
+    kept = native_save()
+    native_path = os.path.join(kept, case.native_file)
+
+    def variant_load():
+        with patch():
+            return store.load("m")
+
+    loads = {"ours": lambda: store.load("m"), "native": lambda: case.native_load(native_path)}
+    if patch:
+        loads["variant"] = variant_load
+    interleaved(loads, 1)
+    load_times = interleaved(loads, reps)
+
+    rows = []
+    size = f"{info.size_bytes / 1e6:.1f} MB" if info.size_bytes >= 1e6 else f"{info.size_bytes} B"
+    native_size = tree_size(native_path)
+    for op, times in (("save", save_times), ("load", load_times)):
+        ratio = median(times["ours"]) / median(times["native"])
+        extra = {k: v for k, v in times.items()}
+        note = ""
+        if patch:
+            vr = median(times["variant"]) / median(times["native"])
+            note = f"variant {variant}: {ms(median(times['variant']))}, {vr:.2f}x"
+            extra["variant_ratio"] = vr
+        rows.append(
+            Row(
+                "P1",
+                f"{case.label} {op} ({size}, {reps} reps)",
+                ms(median(times["ours"])),
+                ms(median(times["native"])),
+                ratio,
+                f"<= {TARGET:.2f}x",
+                judge(args.smoke, ratio <= TARGET),
+                note,
+                {"times": extra, "size_bytes": info.size_bytes, "native_bytes": native_size},
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())

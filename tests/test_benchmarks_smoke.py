@@ -1,0 +1,115 @@
+"""Every benchmark script runs end to end with --smoke (tiny sizes, no targets) in this venv.
+
+The benchmarks themselves are not part of the tests (`make bench`); this only keeps their code
+working. The scripts run two at a time (this machine has 2 cores): about 25-35 s on an idle
+machine. The budget is checked on CPU time (all the scripts and their children), which other
+work on a busy machine does not inflate as it does wall time; wall time only has a loose
+bound against hangs. P1b's
+peers (mlflow, bentoml) live only in .venv-bench: here its smoke run must say that it times a
+stand-in peer instead, and still print its table.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import resource
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import REPO, python_env
+
+BENCHMARKS = REPO / "benchmarks"
+SCRIPTS = {
+    "P1": "p1_save_load.py",
+    "P1b": "p1b_peers.py",
+    "P1c": "p1c_write_throughput.py",
+    "P2": "p2_save_memory.py",
+    "P3": "p3_scan.py",
+    "P4": "p4_list.py",
+    "P5": "p5_comm_roundtrip.py",
+    "P6": "p6_kernel_import.py",
+    "P7": "p7_bundle_size.py",
+}
+BUDGET = 60  # CPU seconds for all of them
+WALL_LIMIT = 180  # seconds: a hang, not slowness
+
+
+def _run(bench: str, tmp_dir) -> dict:
+    out = tmp_dir / f"{bench}.json"
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / SCRIPTS[bench]), "--smoke", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**python_env(), "BENCH_DIR": str(tmp_dir)},
+        timeout=WALL_LIMIT,
+    )
+    rows = json.loads(out.read_text()) if proc.returncode == 0 and out.exists() else []
+    return {"proc": proc, "rows": rows, "seconds": time.perf_counter() - start}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    tmp_dir = tmp_path_factory.mktemp("bench")
+    start = time.perf_counter()
+    cpu_start = _children_cpu()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {bench: pool.submit(_run, bench, tmp_dir) for bench in SCRIPTS}
+        results = {bench: future.result() for bench, future in futures.items()}
+    results["_total"] = time.perf_counter() - start
+    results["_cpu"] = _children_cpu() - cpu_start
+    return results
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@pytest.mark.parametrize("bench", list(SCRIPTS))
+def test_smoke_run(runs, bench):
+    run = runs[bench]
+    proc = run["proc"]
+    assert proc.returncode == 0, f"{SCRIPTS[bench]} --smoke failed:\n{proc.stdout}\n{proc.stderr}"
+    assert run["rows"], "no rows written"
+    assert all(r["bench"] == bench for r in run["rows"])
+    # no targets in smoke mode: nothing passes or misses
+    assert {r["status"] for r in run["rows"]} <= {"smoke", "-"}, run["rows"]
+    assert "smoke: tiny sizes, no targets" in proc.stdout
+
+
+def test_p1b_smoke_says_its_peers_are_missing(runs):
+    stdout = runs["P1b"]["proc"].stdout
+    # The peers live in .venv-bench only (they conflict with the main venv's pins).
+    missing = [p for p in ("mlflow", "bentoml") if importlib.util.find_spec(p) is None]
+    assert missing == ["mlflow", "bentoml"]
+    assert "timing a stand-in peer" in stdout
+    assert all(p in stdout for p in missing)
+    assert any("vs stand-in" in r["case"] for r in runs["P1b"]["rows"])
+    # our side is measured either way
+    assert all(r["subject"].endswith("ms") for r in runs["P1b"]["rows"])
+
+
+def test_p1b_without_peers_outside_smoke_is_an_error():
+    assert not any(importlib.util.find_spec(p) for p in ("mlflow", "bentoml"))
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "p1b_peers.py"), "--reps", "1"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=python_env(),
+        timeout=WALL_LIMIT,
+    )
+    assert proc.returncode != 0
+    assert "benchmark venv" in proc.stderr
+
+
+def test_smoke_runs_take_under_a_minute(runs):
+    seconds = {b: round(r["seconds"], 1) for b, r in runs.items() if not b.startswith("_")}
+    assert runs["_cpu"] < BUDGET, (runs["_cpu"], seconds)
+    assert runs["_total"] < WALL_LIMIT, (runs["_total"], seconds)
