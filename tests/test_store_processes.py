@@ -29,7 +29,6 @@ CHILD = str(Path(__file__).resolve().parent / "store_child.py")
 ROUNDS = 3
 SAVES_PER_ROUND = 2
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and select on pipes")
 
 
 class Child:
