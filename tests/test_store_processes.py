@@ -30,7 +30,6 @@ ROUNDS = 3
 SAVES_PER_ROUND = 2
 
 
-
 class Child:
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
