@@ -32,10 +32,16 @@ class VariableInfo:
 def scan(namespace: Mapping[str, Any]) -> list[VariableInfo]:
     """Supported models in `namespace`, sorted by name; names starting with `_` are skipped."""
     found = []
+    candidates = formats.imported_formats()
+    # One detection per class: keyed by id() so that no user-defined __hash__ runs.
+    by_class: dict[int, Any] = {}
     for name, value in list(namespace.items()):
         if not isinstance(name, str) or name.startswith("_"):
             continue
-        fmt = formats.detect(value)
+        cls = type(value)
+        if id(cls) not in by_class:
+            by_class[id(cls)] = formats.detect(value, candidates)
+        fmt = by_class[id(cls)]
         if fmt is not None:
             found.append(
                 VariableInfo(name, fmt.LIBRARY, formats.class_path(type(value)), fmt.FORMAT_ID)

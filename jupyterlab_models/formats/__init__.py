@@ -50,11 +50,17 @@ def modules(fmt: ModuleType) -> tuple[str, ...]:
     return getattr(fmt, "MODULES", (fmt.LIBRARY,))
 
 
-def detect(obj: Any) -> ModuleType | None:
-    """The format that can save `obj`, or None. Imports nothing and calls nothing on `obj`."""
-    for fmt in FORMATS:
-        imported = any(module in sys.modules for module in modules(fmt))
-        if imported and matched_type(obj, fmt) is not None:
+def imported_formats() -> tuple[ModuleType, ...]:
+    """The formats whose library is imported: objects of the others cannot exist."""
+    return tuple(fmt for fmt in FORMATS if any(m in sys.modules for m in modules(fmt)))
+
+
+def detect(obj: Any, candidates: tuple[ModuleType, ...] | None = None) -> ModuleType | None:
+    """The format that can save `obj`, or None. Imports nothing and calls nothing on `obj`.
+
+    `candidates` is `imported_formats()`, passed in by callers that detect many objects."""
+    for fmt in imported_formats() if candidates is None else candidates:
+        if matched_type(obj, fmt) is not None:
             return fmt
     return None
 
