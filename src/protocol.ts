@@ -163,16 +163,19 @@ export function isKernelMessage(value: unknown): value is KernelMessage {
   return false;
 }
 
+/** Why a variable name is refused (the panel words it, through `trans`). */
+export type VariableNameProblem = 'empty' | 'identifier' | 'keyword';
+
 /** A Python identifier (Unicode, as Python's XID rule) that is not a keyword. */
-export function validateVariableName(name: string): string | null {
+export function validateVariableName(name: string): VariableNameProblem | null {
   if (!name) {
-    return 'A variable name is required.';
+    return 'empty';
   }
   if (!/^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name)) {
-    return `"${name}" is not a valid Python identifier.`;
+    return 'identifier';
   }
   if (PYTHON_KEYWORDS.has(name)) {
-    return `"${name}" is a Python keyword.`;
+    return 'keyword';
   }
   return null;
 }
@@ -215,27 +218,34 @@ const PYTHON_KEYWORDS = new Set([
   'yield'
 ]);
 
-const NAME_MAX_LENGTH = 128;
+export const NAME_MAX_LENGTH = 128;
+
+/**
+ * The first model name rule a name breaks, named as the `reason`s of tests/fixtures/names.json
+ * and in the same order as jupyterlab_models/names.py: empty, character, length, start, end.
+ */
+export type ModelNameProblem =
+  'empty' | 'character' | 'length' | 'start' | 'end';
 
 /**
  * The model name rule, the same as jupyterlab_models/names.py
  * (both tested against tests/fixtures/names.json). Returns the broken rule or null.
  */
-export function validateModelName(name: string): string | null {
+export function validateModelName(name: string): ModelNameProblem | null {
   if (name.length === 0) {
-    return 'A model name is required.';
-  }
-  if (name.length > NAME_MAX_LENGTH) {
-    return `A model name has at most ${NAME_MAX_LENGTH} characters.`;
+    return 'empty';
   }
   if (!/^[A-Za-z0-9 ._-]+$/.test(name)) {
-    return 'A model name may contain only letters, digits, "-", "_", "." and spaces.';
+    return 'character';
+  }
+  if (name.length > NAME_MAX_LENGTH) {
+    return 'length';
   }
   if (name.startsWith('.') || name.startsWith(' ')) {
-    return 'A model name may not start with "." or a space.';
+    return 'start';
   }
   if (name.endsWith('.') || name.endsWith(' ')) {
-    return 'A model name may not end with "." or a space.';
+    return 'end';
   }
   return null;
 }

@@ -81,19 +81,29 @@ describe('validateModelName', () => {
     expect(validateModelName(name)).toBeNull();
   });
 
-  it.each((cases.invalid as { name: string }[]).map(c => c.name))(
-    'refuses %j',
-    name => {
-      expect(validateModelName(name)).not.toBeNull();
-    }
-  );
+  // The same first broken rule as jupyterlab_models/names.py (the fixture's reason);
+  // the Python-only "type" rule cannot happen to a string.
+  it.each(
+    (cases.invalid as { name: string; reason: string }[])
+      .filter(c => c.reason !== 'type')
+      .map(c => [c.name, c.reason])
+  )('refuses %j: %s', (name, reason) => {
+    expect(validateModelName(name)).toBe(reason);
+  });
 });
 
 describe('validateVariableName', () => {
   it.each(['clf', 'clf2', '_x', 'modèle'])('accepts %j', name => {
     expect(validateVariableName(name)).toBeNull();
   });
-  it.each(['', '1x', 'a-b', 'class', 'None', 'a b'])('refuses %j', name => {
-    expect(validateVariableName(name)).not.toBeNull();
+  it.each([
+    ['', 'empty'],
+    ['1x', 'identifier'],
+    ['a-b', 'identifier'],
+    ['a b', 'identifier'],
+    ['class', 'keyword'],
+    ['None', 'keyword']
+  ])('refuses %j: %s', (name, problem) => {
+    expect(validateVariableName(name)).toBe(problem);
   });
 });

@@ -4,6 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { shortClass } from '../format';
+import { modelNameMessage, variableNameMessage } from '../messages';
 import {
   IVariableInfo,
   validateModelName,
@@ -69,7 +70,10 @@ function SaveForm(props: {
     setValues(next);
     props.onChange(next);
   };
-  const nameError = validateModelName(values.name);
+  const nameProblem = validateModelName(values.name);
+  const nameError = nameProblem
+    ? modelNameMessage(nameProblem, values.name, trans)
+    : null;
   return (
     <div className="jp-Models-fields">
       <label>
@@ -105,7 +109,7 @@ function SaveForm(props: {
       </label>
       {nameError && (
         <p className="jp-Models-fieldError" role="alert">
-          {trans.__(nameError)}
+          {nameError}
         </p>
       )}
       {!nameError && props.nextVersion(values.name) > 1 && (
@@ -169,7 +173,8 @@ function VariableField(props: {
 }): JSX.Element {
   const { trans } = props;
   const [value, setValue] = React.useState(props.initial);
-  const error = validateVariableName(value);
+  const problem = validateVariableName(value);
+  const error = problem ? variableNameMessage(problem, value, trans) : null;
   return (
     <div className="jp-Models-fields">
       <label>
@@ -187,7 +192,7 @@ function VariableField(props: {
       </label>
       {error && (
         <p className="jp-Models-fieldError" role="alert">
-          {trans.__(error)}
+          {error}
         </p>
       )}
     </div>

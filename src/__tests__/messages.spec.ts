@@ -1,0 +1,62 @@
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import {
+  firstForbiddenCharacter,
+  modelNameMessage,
+  variableNameMessage
+} from '../messages';
+import { validateModelName, validateVariableName } from '../protocol';
+
+const trans = nullTranslator.load('jupyterlab_models');
+
+/** A bundle that marks every string it translates, to prove each message goes through it. */
+const marking: TranslationBundle = {
+  ...trans,
+  __: (msgid: string, ...args: any[]) => `«${trans.__(msgid, ...args)}»`
+} as TranslationBundle;
+
+function modelMessage(name: string, bundle = trans): string {
+  return modelNameMessage(validateModelName(name)!, name, bundle);
+}
+
+function variableMessage(name: string, bundle = trans): string {
+  return variableNameMessage(validateVariableName(name)!, name, bundle);
+}
+
+describe('model name messages', () => {
+  it.each([
+    ['', 'A model name is required.'],
+    ['..', 'A model name may not start with "." or a space.'],
+    ['.hidden', 'A model name may not start with "." or a space.'],
+    ['trailing.', 'A model name may not end with "." or a space.'],
+    ['a/b', 'ASCII); "/" is not allowed.'],
+    ['a\u202eb', 'ASCII); U+202E is not allowed.'],
+    ['a\0b', 'ASCII); U+0000 is not allowed.'],
+    ['x'.repeat(300), 'at most 128 characters; this one has 300.']
+  ])('%j', (name, expected) => {
+    expect(modelMessage(name)).toContain(expected);
+  });
+
+  it('goes through the translation bundle', () => {
+    for (const name of ['', '..', 'a/b', 'x'.repeat(300), 'end ']) {
+      expect(modelMessage(name, marking)).toMatch(/^«.*»$/);
+    }
+  });
+
+  it('names the first forbidden character', () => {
+    expect(firstForbiddenCharacter('ok name')).toBe('');
+    expect(firstForbiddenCharacter('é')).toBe('"é"');
+    expect(firstForbiddenCharacter('a\tb')).toBe('U+0009');
+  });
+});
+
+describe('variable name messages', () => {
+  it.each([
+    ['', 'A variable name is required.'],
+    ['1x', '"1x" is not a valid Python identifier.'],
+    ['a-b', '"a-b" is not a valid Python identifier.'],
+    ['lambda', '"lambda" is a Python keyword.']
+  ])('%j', (name, expected) => {
+    expect(variableMessage(name)).toBe(expected);
+    expect(variableMessage(name, marking)).toBe(`«${expected}»`);
+  });
+});
