@@ -409,9 +409,22 @@ def _fsync_file(path: str) -> None:
 
 
 def _verify_files(directory: str, info: ModelInfo, progress: Progress | None) -> None:
-    """Check every file's size, then its sha256 (streamed), against the manifest."""
+    """Check every file's size, then its sha256 (streamed), against the manifest. A file
+    reached through a symbolic link (its own, its version's or its name's) is refused: it could
+    point anywhere, and the store reads nothing outside its root."""
+    real_directory = os.path.join(
+        os.path.realpath(os.path.dirname(os.path.dirname(directory))),
+        os.path.basename(os.path.dirname(directory)),
+        os.path.basename(directory),
+    )
     for entry in info.files:
         path = os.path.join(directory, *entry["path"].split("/"))
+        if os.path.realpath(path) != os.path.join(real_directory, *entry["path"].split("/")):
+            raise _integrity(
+                info,
+                entry["path"],
+                "is reached through a symbolic link; the store reads only its own files",
+            )
         try:
             size = os.path.getsize(path)
         except OSError:
