@@ -4,6 +4,12 @@ The store is laid out directly (15,000 valid manifests made from the manifest of
 save), which is what 15,000 saves would leave. No baseline in the issue; for scale, the same
 run also times a bare read of the same 5,000 latest manifests (listdir + json.load, no
 validation): the floor of what any list() on this layout can do. Warm page cache.
+
+list() remembers each model's latest manifest per process, checked by a stat of the model's
+directory and of that manifest (store.py `_LATEST_CACHE`): "list()" is a call after the first
+one in a process (a kernel lists after every save and delete), "first list()" one with that
+memory emptied (a new process, e.g. the CLI). The store's mtimes are set an hour back, as in a
+store written earlier: a directory changed in the last 2 s is always read again.
 Target: list() < 200 ms. The browser part of P4 (rendering 5,000 rows, first paint) is left
 to a later issue: it needs a Galata timing test.
 
@@ -17,6 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 from _common import Row, interleaved, judge, median, ms, parse_args, print_table
 
@@ -45,6 +52,10 @@ def make_store(location: str, models: int) -> None:
             manifest = {**template, "name": name, "version": version}
             with open(os.path.join(directory, "manifest.json"), "w", encoding="utf-8") as f:
                 json.dump(manifest, f, indent=2)
+    an_hour_ago = time.time() - 3600
+    for directory, dirs, files in os.walk(location):
+        for entry in dirs + files:
+            os.utime(os.path.join(directory, entry), (an_hour_ago, an_hour_ago))
 
 
 def bare_read(location: str) -> list[dict]:
@@ -71,38 +82,42 @@ def main() -> int:
         listed = store.list()
         if len(listed) != models or any(info.version != VERSIONS for info in listed):
             raise RuntimeError(f"list() gave {len(listed)} models, expected {models}")
-        calls = {"list": store.list, "bare": lambda: bare_read(location)}
-        proposal = ""
-        try:  # the proposal reads the store's internals, which may have moved on
-            import _variants
+        from jupyterlab_models import store as store_module
 
-            if _variants.cached_list(store) != listed:  # also fills the cache
-                raise RuntimeError("it gives another result than list()")
-            calls["proposed"] = lambda: _variants.cached_list(store)
-        except Exception as exc:  # noqa: BLE001
-            proposal = f"proposed cached list() not measurable here: {exc}"
+        def first_list() -> None:
+            store_module._LATEST_CACHE.clear()
+            store.list()
+
+        calls = {"list": store.list, "first": first_list, "bare": lambda: bare_read(location)}
         times = interleaved(calls, args.reps)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    ours, bare = median(times["list"]), median(times["bare"])
-    if "proposed" in times:
-        proposal = (
-            "proposed cached list() (benchmarks/_variants.py), warm: "
-            f"{ms(median(times['proposed']))}"
-        )
+    ours, first, bare = (median(times[k]) for k in ("list", "first", "bare"))
+    case = f"{models:,} models x {VERSIONS} versions ({args.reps} reps)"
+    scale = "the bare listdir + json.load of the same latest manifests, for scale"
     rows = [
         Row(
             "P4",
-            f"ModelStore.list() of {models:,} models x {VERSIONS} versions ({args.reps} reps)",
+            f"ModelStore.list() of {case}",
             ms(ours),
             f"{ms(bare)} (bare read)",
             ours / bare,
             f"< {TARGET_MS} ms",
             judge(args.smoke, ours * 1000 < TARGET_MS),
-            "no baseline in the issue; the bare listdir + json.load of the same latest "
-            f"manifests is shown for scale. Browser rendering: a later issue. {proposal}",
+            f"no baseline in the issue; {scale}. Browser rendering: a later issue.",
             {"times": times},
-        )
+        ),
+        Row(
+            "P4",
+            f"first ModelStore.list() of a process, {case}",
+            ms(first),
+            f"{ms(bare)} (bare read)",
+            first / bare,
+            f"< {TARGET_MS} ms",
+            judge(args.smoke, first * 1000 < TARGET_MS),
+            f"{scale}: every manifest is read, parsed and validated once per process.",
+            {"times": times},
+        ),
     ]
     print_table("P4: ModelStore.list() of a big store", rows, args)
     return 0

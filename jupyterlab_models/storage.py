@@ -118,6 +118,29 @@ class LocalStorage:
         """{name: its version numbers}; a version here may still lack a valid manifest."""
         return {name: self.version_numbers(name) for name in self.names()}
 
+    def stamps(self) -> dict[str, Stamp | None]:
+        """{name: a stamp of its directory} for every model name, from one scandir and one
+        stat per name: every publish or delete renames inside `<store>/<name>/`, which changes
+        the stamp. None for a directory changed too recently to trust (see `_stamp`)."""
+        try:
+            entries = os.scandir(self.root)
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        now = time.time_ns()
+        with entries:
+            return {
+                e.name: _stamp(e.stat(), now)
+                for e in entries
+                if name_problem(e.name) is None and e.is_dir()
+            }
+
+    def manifest_stamp(self, name: str, version: int) -> Stamp | None:
+        """A stamp of one manifest file (catches a manifest edited or replaced in place)."""
+        try:
+            return _stamp(os.stat(self.manifest_path(name, version)), time.time_ns())
+        except OSError:
+            return None
+
     def read_manifests(self, wanted: Iterable[tuple[str, int]]) -> Manifests:
         found: Manifests = {}
         for name, version in wanted:
@@ -318,6 +341,20 @@ def _gc_locked_dirs(root: str, older_than: float) -> list[str]:
             lock.release()
             _unlink(lock_path)
     return removed
+
+
+# Changes closer together than this may share one mtime on coarse file systems (FAT: 2 s);
+# a stamp this recent is not trusted, so such a change is never missed ("racy" stamps, as git
+# calls them).
+RACY_NS = 2_000_000_000
+
+Stamp = tuple[int, int, int, int]
+
+
+def _stamp(st: os.stat_result, now_ns: int) -> Stamp | None:
+    if abs(now_ns - st.st_mtime_ns) < RACY_NS:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_nlink, st.st_size)
 
 
 def _checked(info: ModelInfo) -> ModelInfo:

@@ -59,6 +59,10 @@ Progress = Callable[[int, int], None]
 # The same class as `ModelsError`, its older name.
 ModelStoreError = ModelsError
 
+# {local store path: {name: (directory stamp, manifest stamp, latest ModelInfo, count)}};
+# see ModelStore._latest. Manifests never change once published, so this only saves reads.
+_LATEST_CACHE: dict[str, dict[str, tuple[Any, Any, ModelInfo, int]]] = {}
+
 
 class LibraryVersionWarning(UserWarning):
     """A model was saved with a newer, or another major, version of its library."""
@@ -194,7 +198,37 @@ class ModelStore:
         return self._latest()
 
     def _latest(self) -> list[tuple[ModelInfo, int]]:
-        scanned = self._storage.scan()
+        if self._storage.remote:
+            latest = self._latest_of(self._storage.scan())
+            return [latest[name] for name in sorted(latest)]
+        # Local stores: remembered per process, checked by one stat of each model's directory
+        # and one of its latest manifest, so that a list() after the first one reads only the
+        # models that changed (a kernel lists after every save and delete).
+        cache = _LATEST_CACHE.setdefault(self.location, {})
+        stamps = self._storage.stamps()
+        fresh: dict[str, tuple[ModelInfo, int]] = {}
+        for name, stamp in stamps.items():
+            hit = cache.get(name)
+            if stamp is not None and hit is not None and hit[0] == stamp:
+                info = hit[2]
+                if self._storage.manifest_stamp(name, info.version) == hit[1]:
+                    fresh[name] = info, hit[3]
+        changed = {n: self._storage.version_numbers(n) for n in stamps if n not in fresh}
+        for name, (info, count) in self._latest_of(changed).items():
+            fresh[name] = info, count
+            cache[name] = (
+                stamps[name],
+                self._storage.manifest_stamp(name, info.version),
+                info,
+                count,
+            )
+        for gone in cache.keys() - stamps.keys():
+            del cache[gone]
+        return [fresh[name] for name in sorted(fresh)]
+
+    def _latest_of(self, scanned: dict[str, list[int]]) -> dict[str, tuple[ModelInfo, int]]:
+        """{name: (latest valid version, number of versions)} of the names in `scanned`
+        ({name: its version numbers}); names without any valid version are left out."""
         pending = {name: sorted(versions, reverse=True) for name, versions in scanned.items()}
         found: dict[str, ModelInfo] = {}
         while pending:  # a round per fallback to an older version; usually just one
@@ -208,7 +242,7 @@ class ModelStore:
                 elif len(pending[name]) > 1:
                     following[name] = pending[name][1:]
             pending = following
-        return [(found[name], len(scanned[name])) for name in sorted(found)]
+        return {name: (info, len(scanned[name])) for name, info in found.items()}
 
     @_storage_errors
     def versions(self, name: str) -> list[ModelInfo]:
