@@ -43,7 +43,9 @@ export type SetupFailure = 'not-python' | 'missing-package' | 'failed';
 export class BridgeSetupError extends Error {
   constructor(
     readonly reason: SetupFailure,
-    message: string
+    message: string,
+    /** The kernel's language, for 'not-python'. */
+    readonly language = ''
   ) {
     super(message);
     this.name = 'BridgeSetupError';
@@ -97,7 +99,8 @@ export class KernelBridge {
     if (language.toLowerCase() !== 'python') {
       throw new BridgeSetupError(
         'not-python',
-        `This notebook's kernel runs ${language || 'an unknown language'}; models can be saved only from a Python kernel.`
+        `This notebook's kernel runs ${language || 'an unknown language'}; models can be saved only from a Python kernel.`,
+        language
       );
     }
     const future = this.kernel.requestExecute({

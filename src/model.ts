@@ -24,6 +24,7 @@ export type ConnectionStatus =
   | 'no-notebook'
   | 'no-kernel'
   | 'connecting'
+  | 'kernel-dead'
   | 'ready'
   | 'not-python'
   | 'missing-package'
@@ -36,7 +37,12 @@ export interface IPendingOperation {
   target: string;
   done: number;
   total: number;
+  /** Whether it has run for SLOW_OPERATION_MS: its row then shows its progress. */
+  slow: boolean;
 }
+
+/** An operation running longer than this shows its progress in its row of the list. */
+export const SLOW_OPERATION_MS = 500;
 
 /** How the model list is ordered. */
 export type SortKey = 'name' | 'date' | 'size';
@@ -87,6 +93,10 @@ export class ModelsModel {
   /** Why the status is not 'ready', in words. */
   get statusMessage(): string {
     return this._statusMessage;
+  }
+  /** The kernel's language when it is not Python ('' otherwise). */
+  get kernelLanguage(): string {
+    return this._kernelLanguage;
   }
   /** Absolute store location as the kernel resolved it ('' before the handshake). */
   get storeLocation(): string {
@@ -335,12 +345,18 @@ export class ModelsModel {
 
   /** Run one operation: busy state, error in words, change signal. Rethrows errors. */
   private async _run<T>(
-    op: Omit<IPendingOperation, 'done' | 'total'>,
+    op: Omit<IPendingOperation, 'done' | 'total' | 'slow'>,
     body: (bridge: KernelBridge) => Promise<T>
   ): Promise<T> {
     const bridge = this._requireBridge();
-    this._pendingOp = { ...op, done: 0, total: 0 };
+    this._pendingOp = { ...op, done: 0, total: 0, slow: false };
     this._changed.emit();
+    const slowTimer = setTimeout(() => {
+      if (this._pendingOp) {
+        this._pendingOp = { ...this._pendingOp, slow: true };
+        this._changed.emit();
+      }
+    }, SLOW_OPERATION_MS);
     try {
       const result = await body(bridge);
       this._error = null;
@@ -352,6 +368,7 @@ export class ModelsModel {
       this._error = question ? null : describeError(reason);
       throw reason;
     } finally {
+      clearTimeout(slowTimer);
       this._pendingOp = null;
       this._changed.emit();
     }
@@ -444,6 +461,7 @@ export class ModelsModel {
         return;
       }
       if (reason instanceof BridgeSetupError) {
+        this._kernelLanguage = reason.language;
         const status = reason.reason === 'failed' ? 'error' : reason.reason;
         this._setStatus(status, reason.message);
       } else {
@@ -474,10 +492,7 @@ export class ModelsModel {
       // The kernel side (and its comm) is gone: register again once it is back.
       this._dropBridge();
       this._variables = [];
-      this._setStatus(
-        'connecting',
-        status === 'dead' ? 'The kernel is dead.' : ''
-      );
+      this._setStatus(status === 'dead' ? 'kernel-dead' : 'connecting', '');
     } else if (status === 'idle' && this._bridge === null) {
       void this._connect();
     }
@@ -500,6 +515,7 @@ export class ModelsModel {
   private _versionCounts: Record<string, number> = {};
   private _notebook: INotebookBinding | null = null;
   private _packageVersion = '';
+  private _kernelLanguage = '';
   private _kernelLibraryVersions: Record<string, string> = {};
   private _pendingOp: IPendingOperation | null = null;
   private _listState: IListState = { query: '', sort: 'name' };

@@ -1,6 +1,6 @@
 import { Signal } from '@lumino/signaling';
 import { KernelBridge } from '../bridge';
-import { filterAndSort, ModelsModel } from '../model';
+import { filterAndSort, ModelsModel, SLOW_OPERATION_MS } from '../model';
 import { FakeKernel, fixtureAnswers, protocolFixtures } from './fixtures';
 
 /** A notebook binding whose session context holds a fake kernel. */
@@ -86,6 +86,23 @@ describe('ModelsModel', () => {
       notebook: 'work/quickstart.ipynb'
     });
     expect(model.selected?.name).toBe(saved.name);
+    expect(model.pending).toBeNull();
+  });
+
+  it('marks an operation slow after half a second, for its row to show progress', async () => {
+    const { model, kernel } = await readyModel();
+    delete kernel.answers['save'];
+    const saving = model.save('clf', 'big', '');
+    expect(model.pending).toMatchObject({ kind: 'save', slow: false });
+    await new Promise(resolve => setTimeout(resolve, SLOW_OPERATION_MS + 100));
+    expect(model.pending).toMatchObject({ target: 'big', slow: true });
+    const comm = kernel.comms[0];
+    const id = comm.sent.filter(r => r.op === 'save').pop()!.id;
+    comm.receive({ id, event: 'progress', done: 5, total: 10 });
+    expect(model.pending).toMatchObject({ done: 5, total: 10, slow: true });
+    const reply = protocolFixtures().get('save')!.messages.slice(-1)[0];
+    comm.receive({ ...reply, id } as any);
+    await saving;
     expect(model.pending).toBeNull();
   });
 

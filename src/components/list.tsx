@@ -3,7 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { humanSize, utcDate } from '../format';
 import { libraryIcon } from '../icons';
-import { IListState, SORT_KEYS, SortKey } from '../model';
+import { IListState, IPendingOperation, SORT_KEYS, SortKey } from '../model';
 import { IModelInfo } from '../protocol';
 
 interface IProps {
@@ -16,18 +16,33 @@ interface IProps {
   onSelect: (name: string) => void;
   onMove: (step: 1 | -1) => void;
   onDelete: () => void;
+  /** A save or load that has run for a while: its row shows the progress. */
+  progress: IPendingOperation | null;
   trans: TranslationBundle;
 }
 
 export function ModelList(props: IProps): JSX.Element {
-  const { models, selected, trans } = props;
+  const { models, selected, progress, trans } = props;
+  // A save under a new name (or a row the search hides) gets a row of its own meanwhile.
+  const progressRow = progress &&
+    !models.some(m => m.name === progress.target) && (
+      <div className="jp-Models-item jp-Models-pendingItem">
+        <span className="jp-Models-itemName" title={progress.target}>
+          {progress.target}
+        </span>
+        <RowProgress operation={progress} trans={trans} />
+      </div>
+    );
   if (props.total === 0) {
     return (
-      <p className="jp-Models-empty">
-        {trans.__(
-          'No models in this store yet. Train a model in the notebook, then use "Save model".'
-        )}
-      </p>
+      <>
+        {progressRow}
+        <p className="jp-Models-empty">
+          {trans.__(
+            'No models in this store yet. Train a model in the notebook, then use "Save model".'
+          )}
+        </p>
+      </>
     );
   }
   const sortLabels: Record<SortKey, string> = {
@@ -75,6 +90,7 @@ export function ModelList(props: IProps): JSX.Element {
           ))}
         </select>
       </div>
+      {progressRow}
       {models.length === 0 ? (
         <p className="jp-Models-empty">
           {trans.__('No model matches "%1".', props.listState.query)}
@@ -161,6 +177,7 @@ function VirtualRows(
             versionCount={props.versionCount(m.name)}
             model={m}
             selected={m.name === selected}
+            progress={props.progress?.target === m.name ? props.progress : null}
             onSelect={props.onSelect}
             trans={trans}
           />
@@ -180,6 +197,7 @@ function ModelRow(props: {
   versionCount: number;
   model: IModelInfo;
   selected: boolean;
+  progress: IPendingOperation | null;
   onSelect: (name: string) => void;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -228,6 +246,54 @@ function ModelRow(props: {
           {new Date(m.created_at).toLocaleString()}
         </span>
       </span>
+      {props.progress && (
+        <RowProgress operation={props.progress} trans={trans} />
+      )}
     </li>
+  );
+}
+
+/**
+ * A thin bar at the bottom of a row: the bytes done of a save or load, or a moving bar
+ * while the kernel has not said how much there is.
+ */
+function RowProgress(props: {
+  operation: IPendingOperation;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { operation: op, trans } = props;
+  const known = op.total > 0;
+  const percent = known ? Math.round((100 * op.done) / op.total) : 0;
+  const label =
+    op.kind === 'load'
+      ? trans.__('Loading %1', op.target)
+      : trans.__('Saving %1', op.target);
+  return (
+    <div
+      className={
+        'jp-Models-rowProgress' + (known ? '' : ' jp-mod-indeterminate')
+      }
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={known ? percent : undefined}
+      aria-valuetext={
+        known
+          ? trans.__(
+              '%1 of %2 (%3%)',
+              humanSize(op.done),
+              humanSize(op.total),
+              percent
+            )
+          : trans.__('Working…')
+      }
+      title={label}
+    >
+      <div
+        className="jp-Models-rowProgressBar"
+        style={known ? { width: `${percent}%` } : undefined}
+      />
+    </div>
   );
 }

@@ -95,6 +95,12 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
           onSelect={name => model.select(name)}
           onMove={step => model.moveSelection(step)}
           onDelete={run(CommandIDs.deleteModel)}
+          progress={
+            model.pending?.slow &&
+            (model.pending.kind === 'save' || model.pending.kind === 'load')
+              ? model.pending
+              : null
+          }
           trans={trans}
         />
       )}

@@ -42,6 +42,31 @@ function ConnectionMessage({ model, trans }: IProps): JSX.Element | null {
           {model.statusMessage || trans.__('Connecting to the kernel…')}
         </p>
       );
+    case 'kernel-dead':
+      return (
+        <p className="jp-Models-message jp-Models-warning" role="alert">
+          {trans.__(
+            'The kernel is dead. Restart it (Kernel menu) and the panel reconnects by itself.'
+          )}
+        </p>
+      );
+    case 'not-python':
+      return (
+        <p className="jp-Models-message jp-Models-warning" role="alert">
+          {trans.__(
+            "This notebook's kernel runs %1; models can be saved and loaded only from a Python kernel. Choose a Python kernel to use the Models panel.",
+            model.kernelLanguage || trans.__('an unknown language')
+          )}
+        </p>
+      );
+    case 'no-kernel':
+      return (
+        <p className="jp-Models-message" role="status">
+          {trans.__(
+            'This notebook has no kernel. Select a Python kernel to save and load models.'
+          )}
+        </p>
+      );
     case 'missing-package':
       return (
         <div className="jp-Models-message jp-Models-warning" role="alert">
