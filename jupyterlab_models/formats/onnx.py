@@ -44,16 +44,21 @@ def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict
                 f"tensor {tensor.name!r} refers to external data that is not in memory: load "
                 "the model with onnx.load(path) (which reads its external data) and save that",
             )
-    too_big = obj.ByteSize() > EXTERNAL_DATA_THRESHOLD
-    if external_data is None:
-        external_data = too_big
-    elif too_big and not external_data:
+    path = os.path.join(directory, MODEL_FILE)
+    # Serialized once: the bytes decide on external data and are what gets written, the file
+    # onnx.save_model(obj, path) writes (it writes SerializeToString() as it is). ByteSize()
+    # would cost as much as a second serialization with protobuf's upb backend.
+    data = None if external_data else _serialized(obj)
+    if data is not None:
+        with open(path, "wb") as f:
+            f.write(data)
+        del data
+    elif external_data is False:
         raise ModelsError(
             UNSUPPORTED_TYPE,
             "the model is over protobuf's 2 GB limit: save it with external_data=True",
         )
-    path = os.path.join(directory, MODEL_FILE)
-    if external_data:
+    else:
         copy = onnx.ModelProto()
         copy.CopyFrom(obj)
         onnx.save_model(
@@ -65,8 +70,6 @@ def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict
             size_threshold=EXTERNAL_TENSOR_MIN_BYTES,
             convert_attribute=True,  # Constant nodes' tensors too
         )
-    else:
-        onnx.save_model(obj, path)
     return {
         "external_data": os.path.exists(os.path.join(directory, DATA_FILE)),
         "ir_version": obj.ir_version,
@@ -75,6 +78,20 @@ def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict
         "inputs": [_value_info(onnx, value) for value in obj.graph.input],
         "outputs": [_value_info(onnx, value) for value in obj.graph.output],
     }
+
+
+def _serialized(obj: Any) -> bytes | None:
+    """The proto's bytes, or None when it is over EXTERNAL_DATA_THRESHOLD (protobuf refuses to
+    serialize a message over 2 GB: ValueError)."""
+    try:
+        data = obj.SerializeToString()
+    except ValueError:
+        if obj.ByteSize() > EXTERNAL_DATA_THRESHOLD:
+            return None
+        raise
+    if len(data) > EXTERNAL_DATA_THRESHOLD:
+        return None
+    return data
 
 
 def _tensors(model: Any) -> Any:

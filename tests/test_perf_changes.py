@@ -1,0 +1,122 @@
+"""Behaviour kept by the changes made for the benchmarks (issue #6): the ONNX format serializes
+the proto once and writes the same file as `onnx.save_model`."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from jupyterlab_models import ModelsError
+from jupyterlab_models.formats import onnx as onnx_format
+
+# --- ONNX: serialized once, same bytes as onnx.save_model -------------------------------------
+
+
+@pytest.fixture
+def model():
+    rng = np.random.default_rng(0)
+    weights = numpy_helper.from_array(rng.normal(size=(64, 8)).astype(np.float32), "W")
+    constant = numpy_helper.from_array(rng.normal(size=(1, 8)).astype(np.float32))
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["xw"]),
+        helper.make_node("Constant", [], ["c"], value=constant),
+        helper.make_node("Add", ["xw", "c"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8])],
+        [weights],
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    proto.producer_name, proto.producer_version = "tests", "1"
+    return proto
+
+
+def files_of(directory) -> dict[str, bytes]:
+    return {name: (directory / name).read_bytes() for name in sorted(os.listdir(directory))}
+
+
+def expected_extra(model, external: bool) -> dict:
+    return {
+        "external_data": external,
+        "ir_version": model.ir_version,
+        "opset_import": [["", 17]],
+        "producer": "tests 1",
+        "inputs": [{"name": "x", "elem_type": "FLOAT", "shape": ["N", 64]}],
+        "outputs": [{"name": "y", "elem_type": "FLOAT", "shape": ["N", 8]}],
+    }
+
+
+def test_onnx_inline_file_is_what_onnx_save_model_writes(model, tmp_path, monkeypatch):
+    serializations = []
+    real = onnx_format._serialized
+    monkeypatch.setattr(
+        onnx_format, "_serialized", lambda obj: serializations.append(1) or real(obj)
+    )
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    onnx.save_model(model, str(reference / "model.onnx"))
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    before = model.SerializeToString()
+    extra = onnx_format.save(model, str(ours))
+    assert files_of(ours) == files_of(reference)
+    assert extra == expected_extra(model, external=False)
+    assert model.SerializeToString() == before
+    assert serializations == [1]
+
+
+def test_onnx_external_data_file_is_unchanged(model, tmp_path):
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    onnx.save_model(
+        copy,
+        str(reference / "model.onnx"),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="model.onnx.data",
+        size_threshold=1024,
+        convert_attribute=True,
+    )
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    extra = onnx_format.save(model, str(ours), external_data=True)
+    assert sorted(os.listdir(ours)) == ["model.onnx", "model.onnx.data"]
+    assert files_of(ours) == files_of(reference)
+    assert extra == expected_extra(model, external=True)
+
+
+def test_onnx_over_the_limit_takes_the_external_data_path(model, tmp_path, monkeypatch):
+    """What happens when protobuf cannot serialize the proto (over 2 GB): simulated."""
+    monkeypatch.setattr(onnx_format, "_serialized", lambda obj: None)
+    with pytest.raises(ModelsError, match="2 GB"):
+        onnx_format.save(model, str(tmp_path), external_data=False)
+    assert os.listdir(tmp_path) == []
+    extra = onnx_format.save(model, str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == ["model.onnx", "model.onnx.data"]
+    assert extra["external_data"] is True
+
+
+def test_onnx_serialized_compares_the_length_with_the_threshold(model, monkeypatch):
+    size = len(model.SerializeToString())
+    monkeypatch.setattr(onnx_format, "EXTERNAL_DATA_THRESHOLD", size)
+    assert onnx_format._serialized(model) == model.SerializeToString()
+    monkeypatch.setattr(onnx_format, "EXTERNAL_DATA_THRESHOLD", size - 1)
+    assert onnx_format._serialized(model) is None
+
+
+def test_onnx_store_save_manifest_unchanged(store, model):
+    info = store.save(model, "m")
+    assert [(f["path"], f["size"]) for f in info.files] == [
+        ("model.onnx", len(model.SerializeToString()))
+    ]
+    assert info.extra == expected_extra(model, external=False)
+    assert store.load("m").SerializeToString() == model.SerializeToString()
