@@ -1,16 +1,20 @@
 """Behaviour kept by the changes made for the benchmarks (issue #6): the ONNX format serializes
-the proto once and writes the same file as `onnx.save_model`."""
+the proto once and writes the same file as `onnx.save_model`, and installed library versions are
+remembered per process yet follow installs, upgrades and removals."""
 
 from __future__ import annotations
 
 import os
+import sys
+import time
+from importlib import metadata
 
 import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from jupyterlab_models import ModelsError
+from jupyterlab_models import ModelsError, formats
 from jupyterlab_models.formats import onnx as onnx_format
 
 # --- ONNX: serialized once, same bytes as onnx.save_model -------------------------------------
@@ -120,3 +124,111 @@ def test_onnx_store_save_manifest_unchanged(store, model):
     ]
     assert info.extra == expected_extra(model, external=False)
     assert store.load("m").SerializeToString() == model.SerializeToString()
+
+
+# --- installed versions: remembered while sys.path's directories are unchanged ---------------
+
+PAST = time.time() - 3600
+
+
+def install(site, name: str, version: str, when: float) -> None:
+    """A minimal installed distribution, then the directory's mtime set to `when` (in the
+    past, so that the cache trusts it)."""
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    os.utime(site, (when, when))
+
+
+def uninstall(site, name: str, version: str, when: float) -> None:
+    info = site / f"{name}-{version}.dist-info"
+    (info / "METADATA").unlink()
+    info.rmdir()
+    os.utime(site, (when, when))
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """sys.path reduced to one directory of fake distributions, an empty cache."""
+    site = tmp_path / "site"
+    site.mkdir()
+    os.utime(site, (PAST, PAST))
+    monkeypatch.setattr(sys, "path", [str(site)])
+    monkeypatch.setattr(formats, "_versions_cache", (None, {}))
+    return site
+
+
+@pytest.fixture
+def lookups(monkeypatch):
+    """The distributions whose metadata was read."""
+    lookups: list[str] = []
+    real = metadata.version
+
+    def counting(name):
+        lookups.append(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "version", counting)
+    return lookups
+
+
+def test_versions_are_looked_up_once(site, lookups):
+    install(site, "fakelib", "1.2", PAST)
+    assert formats.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
+    assert formats.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
+    assert formats.distribution_versions("absent", "fakelib") == {"fakelib": "1.2"}
+    assert lookups == ["fakelib", "absent"]
+
+
+def test_versions_returned_are_copies(site):
+    install(site, "fakelib", "1.2", PAST)
+    found = formats.distribution_versions("fakelib")
+    found["fakelib"] = "changed"
+    found["other"] = "1"
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+
+
+def test_a_distribution_installed_later_is_seen(site):
+    assert formats.distribution_versions("fakelib") == {}
+    install(site, "fakelib", "1.2", PAST + 1)
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+
+
+def test_an_upgrade_and_a_removal_are_seen(site):
+    install(site, "fakelib", "1.2", PAST)
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    uninstall(site, "fakelib", "1.2", PAST + 1)
+    install(site, "fakelib", "2.0", PAST + 2)
+    assert formats.distribution_versions("fakelib") == {"fakelib": "2.0"}
+    uninstall(site, "fakelib", "2.0", PAST + 3)
+    assert formats.distribution_versions("fakelib") == {}
+
+
+def test_a_new_sys_path_entry_is_seen(site, tmp_path):
+    assert formats.distribution_versions("fakelib") == {}
+    other = tmp_path / "other"
+    other.mkdir()
+    install(other, "fakelib", "3.1", PAST)
+    sys.path.append(str(other))
+    assert formats.distribution_versions("fakelib") == {"fakelib": "3.1"}
+
+
+def test_a_directory_changed_a_moment_ago_is_not_trusted(site, lookups):
+    """Two changes within one mtime tick look alike: a fresh mtime is never cached."""
+    now = time.time()
+    install(site, "fakelib", "1.2", now)
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert lookups == ["fakelib", "fakelib"]
+    uninstall(site, "fakelib", "1.2", now + 1)
+    install(site, "fakelib", "1.3", now + 1)
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.3"}
+
+
+def test_format_versions_match_the_metadata():
+    """Through the formats, in the real environment: the versions a manifest records."""
+    assert formats.by_id("onnx").library_versions() == {"onnx": metadata.version("onnx")}
+    installed = formats.installed_versions()
+    assert installed["onnx"] == metadata.version("onnx")
+    assert installed["lightgbm"] == metadata.version("lightgbm")
+    assert formats.installed_versions() == installed

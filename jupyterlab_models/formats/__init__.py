@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
+import time
 from types import ModuleType
 from typing import Any
 
@@ -138,16 +140,60 @@ def _numeric(version: str) -> tuple[int, ...]:
 
 
 def distribution_versions(*distributions: str) -> dict[str, str]:
-    """Installed versions of the given distributions (missing ones are left out)."""
+    """Installed versions of the given distributions (missing ones are left out).
+
+    Remembered per process while the directories on `sys.path` are unchanged (see
+    `_path_stamp`): reading a distribution's metadata costs 1-15 ms, and every save (manifest)
+    and load (version warnings) asks. A distribution installed, upgraded or removed since is
+    seen at the next call."""
+    global _versions_cache
+    stamp = _path_stamp()
+    cached_stamp, known = _versions_cache
+    if stamp is None:
+        known = {}  # a directory changed a moment ago: look up, keep nothing
+    elif stamp != cached_stamp:
+        known = {}
+        _versions_cache = (stamp, known)  # one assignment: threads see old or new, whole
+    for name in distributions:
+        if name not in known:
+            known[name] = _installed_version(name)
+    return {name: known[name] for name in distributions if known[name] is not None}
+
+
+# (stamp of sys.path, {distribution: its version, or None when not installed})
+_versions_cache: tuple[Any, dict[str, str | None]] = (None, {})
+
+# Changes closer together than this may share one mtime on coarse file systems; a directory
+# changed this recently is not trusted (as storage.RACY_NS).
+_RACY_NS = 2_000_000_000
+
+
+def _path_stamp() -> tuple[tuple[str, int | None], ...] | None:
+    """`sys.path` with the mtime of each of its directories, or None if one changed in the last
+    2 s. Installing, upgrading or removing a distribution adds or removes its `.dist-info`
+    directory in one of them, which changes that directory's mtime: importlib.metadata's own
+    lookup cache relies on the same."""
+    now = time.time_ns()
+    stamp = []
+    for entry in sys.path:
+        try:
+            mtime: int | None = os.stat(entry or ".").st_mtime_ns
+        except (OSError, TypeError, ValueError):
+            mtime = None  # not a directory (a zip file) or gone
+        else:
+            if abs(now - mtime) < _RACY_NS:
+                return None
+        stamp.append((entry, mtime))
+    return tuple(stamp)
+
+
+def _installed_version(distribution: str) -> str | None:
     from importlib import metadata  # not at the top: it is slow to import
 
-    versions = {}
-    for name in distributions:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return versions
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 # Values a format keeps in `extra` (estimator parameters, class labels) must survive JSON
