@@ -1,0 +1,100 @@
+/** Shared by the Galata specs: the panel, the kernel, and the store seen from the CLI. */
+import { expect, test } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const PANEL_ID = 'jupyterlab-models-panel';
+
+export async function shot(page: any, name: string): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+/** The `jupyter models` CLI of the repository's environment (else the one on PATH). */
+function cli(): string {
+  const local = path.resolve(__dirname, '../../.venv/bin/jupyter-models');
+  return fs.existsSync(local) ? local : 'jupyter-models';
+}
+
+/** `jupyter models <args> --json` run outside the browser, on the same store. */
+export function modelsCli(args: string[]): any {
+  return JSON.parse(execFileSync(cli(), [...args, '--json']).toString());
+}
+
+/** Names and version counts in the store, as the Python CLI sees it. */
+export function storeListing(store: string): Record<string, number> {
+  return modelsCli(['list', '--store', store]).versions;
+}
+
+export function deleteFromStore(store: string, names: string[]): void {
+  for (const name of names) {
+    if (name in storeListing(store)) {
+      execFileSync(cli(), ['delete', name, '--yes', '--store', store]);
+    }
+  }
+}
+
+/** The store the panel is bound to, once it is connected. */
+export async function panelStore(page: any): Promise<string> {
+  const store = page.locator(`#${PANEL_ID} .jp-Models-store`);
+  await expect(store).toHaveText(/^\//);
+  return (await store.textContent())!;
+}
+
+/** A new notebook whose first cell trains a small LightGBM model into `variable`. */
+export async function notebookWithModel(
+  page: any,
+  name: string,
+  variable = 'small_model'
+): Promise<void> {
+  await page.notebook.createNew(name);
+  await page.notebook.setCell(0, 'code', smallModelCode(variable));
+  await page.notebook.runCell(0);
+}
+
+export function smallModelCode(variable: string): string {
+  return (
+    'import lightgbm, numpy as np\n' +
+    'X = np.random.default_rng(0).normal(size=(60, 3))\n' +
+    `${variable} = lightgbm.LGBMRegressor(n_estimators=3, verbose=-1).fit(X, X[:, 0])`
+  );
+}
+
+/** Run Python in cell `index` of the active notebook and return what it printed. */
+export async function runInKernel(
+  page: any,
+  index: number,
+  code: string
+): Promise<string> {
+  await page.notebook.setCell(index, 'code', code);
+  await page.notebook.runCell(index);
+  return ((await page.notebook.getCellTextOutput(index)) ?? []).join('');
+}
+
+/** The panel, opened, connected to the kernel and showing the list. */
+export async function openPanel(page: any): Promise<any> {
+  await page.sidebar.openTab(PANEL_ID);
+  const panel = page.locator(`#${PANEL_ID}`);
+  await expect(
+    panel.getByRole('button', { name: 'Save model', exact: true })
+  ).toBeEnabled();
+  return panel;
+}
+
+/** Save `variable` as `name` through the panel's Save dialog. */
+export async function saveThroughPanel(
+  page: any,
+  variable: string,
+  name: string,
+  description = ''
+): Promise<void> {
+  const panel = page.locator(`#${PANEL_ID}`);
+  const dialog = page.locator('.jp-Dialog');
+  await panel.getByRole('button', { name: 'Save model', exact: true }).click();
+  await dialog.getByLabel('Variable').selectOption(variable);
+  await dialog.getByLabel('Model name').fill(name);
+  if (description) {
+    await dialog.getByLabel('Description').fill(description);
+  }
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+}
