@@ -162,6 +162,27 @@ def _storage_errors(method: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+def _os_error_hint(exc: BaseException, location: str) -> str | None:
+    """What a file system error of a local store means for the user, or None. The store
+    writes a version whole or not at all, so a failed write has changed nothing."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"the disk of the store {location} is full: nothing was changed; free some space "
+            "and try again"
+        )
+    if code == errno.EROFS:
+        return (
+            f"the store {location} is on a read-only file system: its models can be listed "
+            "and loaded, but not saved or deleted; nothing was changed"
+        )
+    if code in (errno.EACCES, errno.EPERM):
+        return f"no permission to change the store {location}: nothing was changed"
+    return None
+
+
 def _from_storage_library(exc: BaseException) -> bool:
     module = type(exc).__module__ or ""
     return module.split(".")[0] in {"botocore", "aiobotocore", "s3fs", "fsspec", "aiohttp"}
@@ -182,7 +203,9 @@ class ModelStore:
     def _error(self, exc: BaseException) -> ModelsError:
         if self._storage.remote:
             return self._storage.error(exc)
-        return ModelsError(INTERNAL, f"{type(exc).__name__}: {exc}")
+        message = f"{type(exc).__name__}: {exc}"
+        hint = _os_error_hint(exc, self.location)
+        return ModelsError(INTERNAL, f"{message} ({hint})" if hint else message)
 
     # --- reading -------------------------------------------------------------------------
 
