@@ -154,7 +154,7 @@ def site(tmp_path, monkeypatch):
     site.mkdir()
     os.utime(site, (PAST, PAST))
     monkeypatch.setattr(sys, "path", [str(site)])
-    monkeypatch.setattr(formats, "_versions_cache", (None, {}))
+    monkeypatch.setattr(formats, "_FOUND", {})
     return site
 
 
@@ -162,22 +162,34 @@ def site(tmp_path, monkeypatch):
 def lookups(monkeypatch):
     """The distributions whose metadata was read."""
     lookups: list[str] = []
-    real = metadata.version
+    real = metadata.distribution
 
     def counting(name):
         lookups.append(name)
         return real(name)
 
-    monkeypatch.setattr(metadata, "version", counting)
+    monkeypatch.setattr(metadata, "distribution", counting)
     return lookups
 
 
-def test_versions_are_looked_up_once(site, lookups):
+def test_found_versions_are_looked_up_once(site, lookups):
     install(site, "fakelib", "1.2", PAST)
     assert formats.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
     assert formats.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
     assert formats.distribution_versions("absent", "fakelib") == {"fakelib": "1.2"}
-    assert lookups == ["fakelib", "absent"]
+    assert lookups == ["fakelib", "absent", "absent", "absent"]  # a missing one: every time
+
+
+def test_a_busy_directory_elsewhere_on_sys_path_does_not_matter(site, lookups, tmp_path):
+    """The current directory (on sys.path as "") may change all the time."""
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    sys.path.insert(0, str(busy))
+    install(site, "fakelib", "1.2", PAST)
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    (busy / "notebook.ipynb").write_text("{}")
+    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert lookups == ["fakelib"]
 
 
 def test_versions_returned_are_copies(site):
@@ -211,6 +223,11 @@ def test_a_new_sys_path_entry_is_seen(site, tmp_path):
     install(other, "fakelib", "3.1", PAST)
     sys.path.append(str(other))
     assert formats.distribution_versions("fakelib") == {"fakelib": "3.1"}
+    first = tmp_path / "first"
+    first.mkdir()
+    install(first, "fakelib", "4.0", PAST)
+    sys.path.insert(0, str(first))  # sys.path changed: the first directory wins
+    assert formats.distribution_versions("fakelib") == {"fakelib": "4.0"}
 
 
 def test_a_directory_changed_a_moment_ago_is_not_trusted(site, lookups):

@@ -142,58 +142,65 @@ def _numeric(version: str) -> tuple[int, ...]:
 def distribution_versions(*distributions: str) -> dict[str, str]:
     """Installed versions of the given distributions (missing ones are left out).
 
-    Remembered per process while the directories on `sys.path` are unchanged (see
-    `_path_stamp`): reading a distribution's metadata costs 1-15 ms, and every save (manifest)
-    and load (version warnings) asks. A distribution installed, upgraded or removed since is
-    seen at the next call."""
-    global _versions_cache
-    stamp = _path_stamp()
-    cached_stamp, known = _versions_cache
-    if stamp is None:
-        known = {}  # a directory changed a moment ago: look up, keep nothing
-    elif stamp != cached_stamp:
-        known = {}
-        _versions_cache = (stamp, known)  # one assignment: threads see old or new, whole
+    Every save (manifest) and load (version warnings) asks, and reading a distribution's
+    metadata costs ~0.5 ms (more on a busy machine), so a version found is remembered with
+    the directory it was found in (a site-packages): installing, upgrading or removing a
+    distribution there adds or removes a `.dist-info` directory, which changes the directory's
+    mtime, and the version is then looked up again. A distribution that is not found is looked
+    up at every call (cheap: importlib.metadata keeps directory listings), so one installed
+    later is seen. Not seen: the same distribution installed later into a directory that comes
+    earlier on `sys.path` than the one it was found in."""
+    path = tuple(sys.path)
+    versions = {}
     for name in distributions:
-        if name not in known:
-            known[name] = _installed_version(name)
-    return {name: known[name] for name in distributions if known[name] is not None}
+        version = _installed_version(name, path)
+        if version is not None:
+            versions[name] = version
+    return versions
 
 
-# (stamp of sys.path, {distribution: its version, or None when not installed})
-_versions_cache: tuple[Any, dict[str, str | None]] = (None, {})
+# {distribution: (sys.path, the directory it was found in, that directory's stamp, version)}
+_FOUND: dict[str, tuple[tuple[str, ...], str, tuple[int, int], str]] = {}
 
 # Changes closer together than this may share one mtime on coarse file systems; a directory
 # changed this recently is not trusted (as storage.RACY_NS).
 _RACY_NS = 2_000_000_000
 
 
-def _path_stamp() -> tuple[tuple[str, int | None], ...] | None:
-    """`sys.path` with the mtime of each of its directories, or None if one changed in the last
-    2 s. Installing, upgrading or removing a distribution adds or removes its `.dist-info`
-    directory in one of them, which changes that directory's mtime: importlib.metadata's own
-    lookup cache relies on the same."""
-    now = time.time_ns()
-    stamp = []
-    for entry in sys.path:
-        try:
-            mtime: int | None = os.stat(entry or ".").st_mtime_ns
-        except (OSError, TypeError, ValueError):
-            mtime = None  # not a directory (a zip file) or gone
-        else:
-            if abs(now - mtime) < _RACY_NS:
-                return None
-        stamp.append((entry, mtime))
-    return tuple(stamp)
-
-
-def _installed_version(distribution: str) -> str | None:
+def _installed_version(name: str, path: tuple[str, ...]) -> str | None:
+    hit = _FOUND.get(name)
+    if hit is not None and hit[0] == path and _dir_stamp(hit[1]) == hit[2]:
+        return hit[3]
     from importlib import metadata  # not at the top: it is slow to import
 
     try:
-        return metadata.version(distribution)
+        dist = metadata.distribution(name)
     except metadata.PackageNotFoundError:
+        _FOUND.pop(name, None)
         return None
+    version = dist.version
+    try:
+        where = os.fspath(dist.locate_file(""))
+    except Exception:  # a distribution found by another kind of finder: not remembered
+        where = None
+    # A change after the metadata was read gives the directory a fresh mtime: not trusted.
+    stamp = _dir_stamp(where) if where is not None else None
+    if isinstance(version, str) and stamp is not None:
+        _FOUND[name] = (path, where, stamp, version)
+    else:
+        _FOUND.pop(name, None)
+    return version if isinstance(version, str) else None
+
+
+def _dir_stamp(directory: str) -> tuple[int, int] | None:
+    """(inode, mtime) of a directory, or None when it is gone or changed in the last 2 s."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return None
+    if abs(time.time_ns() - st.st_mtime_ns) < _RACY_NS:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
 
 
 # Values a format keeps in `extra` (estimator parameters, class labels) must survive JSON
