@@ -30,6 +30,7 @@ from .protocol import (
     error_reply,
     ok_reply,
     progress_event,
+    shown,
 )
 from .store import ModelStore, resolve_location
 
@@ -78,7 +79,7 @@ def _parse(request: object) -> tuple[str, dict[str, Any]]:
     if not isinstance(op, str):
         raise _bad("'op' must be a string")
     if op not in _OPS:
-        raise ModelsError(UNKNOWN_OP, f"unknown op {op!r} (known: {', '.join(_OPS)})")
+        raise ModelsError(UNKNOWN_OP, f"unknown op {shown(op)} (known: {', '.join(_OPS)})")
     args = request.get("args")
     if not isinstance(args, dict):
         raise _bad("'args' must be an object")
@@ -160,7 +161,9 @@ def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     description = _arg(args, "description", str) or ""
     notebook = _arg(args, "notebook", str)
     if variable not in namespace:
-        raise ModelsError(VARIABLE_NOT_FOUND, f"there is no variable {variable!r} in the kernel")
+        raise ModelsError(
+            VARIABLE_NOT_FOUND, f"there is no variable {shown(variable)} in the kernel"
+        )
     info = state.get_store().save(
         namespace[variable],
         name,
@@ -186,7 +189,7 @@ def _load(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     if variable in namespace and not overwrite:
         raise ModelsError(
             VARIABLE_EXISTS,
-            f"variable {variable!r} already exists; choose another name or overwrite it",
+            f"variable {shown(variable)} already exists; choose another name or overwrite it",
         )
     obj, info, warnings = store.load_with_info(name, version, progress=progress, **options)
     namespace[variable] = obj

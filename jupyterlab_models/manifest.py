@@ -70,10 +70,13 @@ class ModelInfo:
         """Validate a parsed manifest; raises ModelsError("integrity") saying what is wrong."""
         if not isinstance(data, dict):
             _invalid("it is not a JSON object")
-        if data.get("schema_version") != SCHEMA_VERSION:
+        schema = data.get("schema_version")
+        if schema != SCHEMA_VERSION:
+            newer = type(schema) is int and schema > SCHEMA_VERSION
             _invalid(
-                f"unknown schema_version {data.get('schema_version')!r} "
+                f"unknown schema_version {schema!r} "
                 f"(this version of jupyterlab-models reads {SCHEMA_VERSION})"
+                + (": a newer jupyterlab-models wrote it; upgrade to read it" if newer else "")
             )
         if not _FIELD_SET <= data.keys():
             _invalid(f"missing fields: {', '.join(n for n in _FIELD_TYPES if n not in data)}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import keyword
 import string
 
-from .protocol import NAME_INVALID, VARIABLE_INVALID, ModelsError
+from .protocol import NAME_INVALID, VARIABLE_INVALID, ModelsError, shown
 
 MAX_NAME_LENGTH = 128
 _ALLOWED = frozenset(string.ascii_letters + string.digits + "-_. ")
@@ -51,7 +51,9 @@ def name_problem(name: object) -> str | None:
 def validate_name(name: object) -> str:
     problem = name_problem(name)
     if problem is not None:
-        raise ModelsError(NAME_INVALID, f"invalid model name {name!r}: a name {RULES[problem]}")
+        raise ModelsError(
+            NAME_INVALID, f"invalid model name {shown(name)}: a name {RULES[problem]}"
+        )
     return name  # type: ignore[return-value]
 
 
@@ -60,6 +62,7 @@ def validate_variable(name: object) -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ModelsError(
             VARIABLE_INVALID,
-            f"invalid variable name {name!r}: it must be a Python identifier and not a keyword",
+            f"invalid variable name {shown(name)}: "
+            "it must be a Python identifier and not a keyword",
         )
     return name

@@ -61,6 +61,15 @@ class ModelsError(Exception):
         return f"ModelsError({self.code!r}, {self.message!r})"
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """`repr(value)` for a message, cut to about `limit` characters: a value from a request
+    may be megabytes long, and an error message echoes only enough of it to recognise it."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 20]}... ({len(value) if isinstance(value, str) else len(text)} chars)"
+
+
 def ok_reply(request_id: str, result: dict[str, Any]) -> dict[str, Any]:
     return {"id": request_id, "ok": True, "result": result}
 
