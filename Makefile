@@ -75,8 +75,21 @@ $(STAMPS)/ui-node: ui-tests/package.json ui-tests/package-lock.json | $(STAMPS)
 	cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 	touch $@
 
-test-ui: build $(STAMPS)/chromium $(STAMPS)/ui-node
+# Kernels that only the Galata servers see (ui-tests/jupyter_server_test_config.py): Bash, a real
+# non-Python kernel, and Python from a venv without jupyterlab-models.
+TEST_KERNELS := $(STAMPS)/test-kernels
+$(STAMPS)/test-kernels-installed: $(STAMPS)/install | $(STAMPS)
+	test -x $(STAMPS)/bare-kernel/bin/python || $(PYTHON) -m venv $(STAMPS)/bare-kernel
+	$(STAMPS)/bare-kernel/bin/python -m pip install -q ipykernel
+	$(STAMPS)/bare-kernel/bin/python -m ipykernel install --prefix $(TEST_KERNELS) \
+		--name python3-bare --display-name "Python 3 (without jupyterlab-models)"
+	$(BIN)/python -m bash_kernel.install --prefix $(TEST_KERNELS)
+	touch $@
+
+# JupyterLab (port 8888), then Jupyter Notebook 7 (port 8889), each with its own server.
+test-ui: build $(STAMPS)/chromium $(STAMPS)/ui-node $(STAMPS)/test-kernels-installed
 	cd ui-tests && CHROMIUM_PATH=$(CHROMIUM) npx playwright test
+	cd ui-tests && CHROMIUM_PATH=$(CHROMIUM) npx playwright test --config playwright.notebook.config.js
 
 test: lint test-python test-js test-package test-ui
 

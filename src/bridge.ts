@@ -175,13 +175,14 @@ export class KernelBridge {
     });
   }
 
-  dispose(): void {
+  /** Close the comm; requests still waiting fail with `reason`. */
+  dispose(reason = 'The kernel connection was closed.'): void {
     if (this._disposed) {
       return;
     }
     this._disposed = true;
     this.kernel.statusChanged.disconnect(this._onStatus, this);
-    this._failAll('kernel_unavailable', 'The kernel connection was closed.');
+    this._failAll('kernel_unavailable', reason);
     if (this._comm && !this._comm.isDisposed) {
       this._comm.dispose();
     }

@@ -470,8 +470,8 @@ export class ModelsModel {
     }
   }
 
-  private _dropBridge(): void {
-    this._bridge?.dispose();
+  private _dropBridge(reason?: string): void {
+    this._bridge?.dispose(reason);
     this._bridge = null;
     this._storeLocation = '';
   }
@@ -489,8 +489,13 @@ export class ModelsModel {
       status === 'autorestarting' ||
       status === 'dead'
     ) {
-      // The kernel side (and its comm) is gone: register again once it is back.
-      this._dropBridge();
+      // The kernel side (and its comm) is gone: register again once it is back. An
+      // operation under way did not finish: say why.
+      this._dropBridge(
+        status === 'dead'
+          ? 'The kernel died before it answered.'
+          : `The kernel stopped (${status}) before it answered.`
+      );
       this._variables = [];
       this._setStatus(status === 'dead' ? 'kernel-dead' : 'connecting', '');
     } else if (status === 'idle' && this._bridge === null) {

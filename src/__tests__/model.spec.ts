@@ -131,6 +131,22 @@ describe('ModelsModel', () => {
     expect(request.args).toMatchObject({ variable: 'clf2', overwrite: true });
   });
 
+  it('fails a save under way when the kernel dies, saying so', async () => {
+    const { model, kernel, notebook } = await readyModel();
+    delete kernel.answers['save'];
+    const saving = model.save('clf', 'doomed', '');
+    notebook.sessionContext.statusChanged.emit('autorestarting');
+    await expect(saving).rejects.toMatchObject({
+      code: 'kernel_unavailable',
+      message: 'The kernel stopped (autorestarting) before it answered.'
+    });
+    expect(model.error).toBe(
+      'The kernel stopped (autorestarting) before it answered. (kernel_unavailable)'
+    );
+    expect(model.pending).toBeNull();
+    expect(model.status).toBe('connecting');
+  });
+
   it('forgets the bridge on restart and registers again when idle', async () => {
     let bridges = 0;
     const model = new ModelsModel({

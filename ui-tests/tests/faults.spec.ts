@@ -27,9 +27,10 @@ const USER_VARIABLES =
   "print(sorted(k for k in globals() if not k.startswith('_') and k not in ('In', 'Out', 'exit', 'quit', 'get_ipython')))";
 
 test('a hostile description and an odd name are shown as text; nothing runs', async ({
-  page
+  page,
+  tmpPath
 }) => {
-  await notebookWithModel(page, 'hostile.ipynb');
+  await notebookWithModel(page, tmpPath, 'hostile.ipynb');
   const panel = await openPanel(page);
   const store = await panelStore(page);
   try {
@@ -63,9 +64,10 @@ test('a hostile description and an odd name are shown as text; nothing runs', as
 });
 
 test('invalid model names in the Save dialog each say why and save nothing', async ({
-  page
+  page,
+  tmpPath
 }) => {
-  await notebookWithModel(page, 'names.ipynb');
+  await notebookWithModel(page, tmpPath, 'names.ipynb');
   const panel = await openPanel(page);
   const store = await panelStore(page);
   const before = storeListing(store);
@@ -105,9 +107,10 @@ test('invalid model names in the Save dialog each say why and save nothing', asy
 });
 
 test('invalid variable names in the Load dialog each say why; an existing variable is asked about', async ({
-  page
+  page,
+  tmpPath
 }) => {
-  await notebookWithModel(page, 'variables.ipynb');
+  await notebookWithModel(page, tmpPath, 'variables.ipynb');
   const panel = await openPanel(page);
   const store = await panelStore(page);
   const dialog = page.locator('.jp-Dialog');

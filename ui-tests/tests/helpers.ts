@@ -41,14 +41,54 @@ export async function panelStore(page: any): Promise<string> {
   return (await store.textContent())!;
 }
 
-/** A new notebook whose first cell trains a small LightGBM model into `variable`. */
+/**
+ * Write a notebook for `kernel` (a kernelspec name) with these code cells, open it and make it
+ * the active one. Written through the contents API rather than File > New, whose kernel
+ * dialog picks a kernel of its own when several are installed.
+ */
+export async function newNotebook(
+  page: any,
+  dir: string,
+  name: string,
+  kernel: string,
+  cells: string[]
+): Promise<void> {
+  const languages: Record<string, string> = { bash: 'bash' };
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: {
+        name: kernel,
+        display_name: kernel,
+        language: languages[kernel] ?? 'python'
+      }
+    },
+    cells: cells.map((source, index) => ({
+      cell_type: 'code',
+      id: `cell-${index}`,
+      metadata: {},
+      source,
+      outputs: [],
+      execution_count: null
+    }))
+  };
+  const file = `${dir}/${name}`;
+  expect(
+    await page.contents.uploadContent(JSON.stringify(notebook), 'text', file)
+  ).toBe(true);
+  expect(await page.notebook.openByPath(file)).toBe(true);
+  await page.notebook.activate(name);
+}
+
+/** A new Python notebook whose first cell trains a small LightGBM model into `variable`. */
 export async function notebookWithModel(
   page: any,
+  dir: string,
   name: string,
   variable = 'small_model'
 ): Promise<void> {
-  await page.notebook.createNew(name);
-  await page.notebook.setCell(0, 'code', smallModelCode(variable));
+  await newNotebook(page, dir, name, 'python3', [smallModelCode(variable)]);
   await page.notebook.runCell(0);
 }
 

@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
+import { newNotebook, smallModelCode } from './helpers';
 
 const NOTEBOOK = 'quickstart.ipynb';
 const PANEL_ID = 'jupyterlab-models-panel';
@@ -311,18 +312,15 @@ test('save and load models of three more libraries', async ({
 });
 
 test('save from the cell editor and the debugger context menus, in the dark theme', async ({
-  page
+  page,
+  tmpPath
 }) => {
   const panel = page.locator(`#${PANEL_ID}`);
   const dialog = page.locator('.jp-Dialog');
-  await page.notebook.createNew('menus.ipynb');
-  await page.notebook.setCell(
-    0,
-    'code',
-    'import lightgbm, numpy as np\n' +
-      'X = np.random.default_rng(0).normal(size=(60, 3))\n' +
-      'booster_model = lightgbm.LGBMRegressor(n_estimators=3, verbose=-1).fit(X, X[:, 0])'
-  );
+  // A Python notebook named as such: the test server has other kernels (lifecycle.spec.ts).
+  await newNotebook(page, tmpPath, 'menus.ipynb', 'python3', [
+    smallModelCode('booster_model')
+  ]);
   await page.notebook.runCell(0);
   await page.notebook.setCell(1, 'code', 'booster_model');
   await page.sidebar.openTab(PANEL_ID);
