@@ -289,6 +289,11 @@ def own_s3(monkeypatch, tmp_path):
         # botocore's retries (5 by default, times s3fs' own) make an outage take ~35 s to
         # report; one attempt keeps the test short, the outcome is the same.
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        # fsspec reuses one S3FileSystem per set of options, made with the environment of its
+        # time: this test's endpoint needs a new one (and later tests their own again).
+        import s3fs
+
+        s3fs.S3FileSystem.clear_instance_cache()
         boto3.client(
             "s3",
             endpoint_url=f"http://127.0.0.1:{port}",
@@ -303,6 +308,9 @@ def own_s3(monkeypatch, tmp_path):
         monkeypatch.setattr(tempfile, "tempdir", str(scratch))
         yield relay, f"s3://{BUCKET}/store", scratch
     finally:
+        import s3fs
+
+        s3fs.S3FileSystem.clear_instance_cache()
         server.terminate()
         server.wait(10)
 
