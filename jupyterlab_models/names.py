@@ -10,12 +10,12 @@ on both sides from tests/fixtures/names.json.
 from __future__ import annotations
 
 import keyword
-import string
+import re
 
 from .protocol import NAME_INVALID, VARIABLE_INVALID, ModelsError, shown
 
 MAX_NAME_LENGTH = 128
-_ALLOWED = frozenset(string.ascii_letters + string.digits + "-_. ")
+_ALLOWED_RE = re.compile(r"[A-Za-z0-9_. -]*")
 
 
 # The rule each check enforces; the keys are the `reason`s of tests/fixtures/names.json.
@@ -37,7 +37,7 @@ def name_problem(name: object) -> str | None:
         return "empty"
     # Characters before length: JavaScript counts UTF-16 units, so for a non-ASCII name the
     # two sides would disagree on the length but agree on the character rule.
-    if any(char not in _ALLOWED for char in name):
+    if not _ALLOWED_RE.fullmatch(name):  # a regular expression: fast on a 50 MB name too
         return "character"
     if len(name) > MAX_NAME_LENGTH:
         return "length"

@@ -64,10 +64,10 @@ class ModelsError(Exception):
 def shown(value: object, limit: int = 80) -> str:
     """`repr(value)` for a message, cut to about `limit` characters: a value from a request
     may be megabytes long, and an error message echoes only enough of it to recognise it."""
+    if isinstance(value, str) and len(value) > limit:  # no repr of all 50 MB
+        return f"{repr(value[:limit])[: limit - 20]}... ({len(value)} chars)"
     text = repr(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[: limit - 20]}... ({len(value) if isinstance(value, str) else len(text)} chars)"
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} chars)"
 
 
 def ok_reply(request_id: str, result: dict[str, Any]) -> dict[str, Any]:
