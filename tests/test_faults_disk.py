@@ -227,7 +227,11 @@ class Relay:
                 client, _ = listener.accept()
             except OSError:
                 return
-            server = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:  # the server is down: the client sees its connection closed
+                client.close()
+                continue
             with self.lock:
                 self.sockets += [client, server]
             for a, b in ((client, server), (server, client)):
@@ -258,32 +262,59 @@ class Relay:
             self.sockets.clear()
 
 
-@pytest.fixture
-def own_s3(monkeypatch, tmp_path):
-    """A moto_server of this test alone, and a relay in front of it."""
-    import boto3
-    from store_backends import BUCKET, HERE, KEY_ID, SECRET, s3_env
+class Moto:
+    """A moto_server of one test, on a fixed port of 127.0.0.1, that can be killed and
+    started again (empty: moto keeps objects in memory only)."""
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "s3_server.py"), str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-    )
-    try:
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import boto3
+        from store_backends import BUCKET, HERE, KEY_ID, SECRET
+
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "s3_server.py"), str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        )
         deadline = time.monotonic() + 30
         while True:
-            assert server.poll() is None, "moto_server did not start"
+            assert self.process.poll() is None, "moto_server did not start"
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 break
             except OSError:
                 assert time.monotonic() < deadline, "moto_server did not answer in 30 s"
                 time.sleep(0.05)
-        relay = Relay(port)
+        boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{self.port}",
+            aws_access_key_id=KEY_ID,
+            aws_secret_access_key=SECRET,
+            region_name="us-east-1",
+        ).create_bucket(Bucket=BUCKET)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def own_s3(monkeypatch, tmp_path):
+    """A moto_server of this test alone, and a relay in front of it."""
+    import s3fs
+    from store_backends import BUCKET, s3_env
+
+    moto = Moto()
+    try:
+        moto.start()
+        relay = Relay(moto.port)
         for key, value in s3_env(f"http://127.0.0.1:{relay.port}").items():
             monkeypatch.setenv(key, value)
         # botocore's retries (5 by default, times s3fs' own) make an outage take ~35 s to
@@ -291,32 +322,20 @@ def own_s3(monkeypatch, tmp_path):
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         # fsspec reuses one S3FileSystem per set of options, made with the environment of its
         # time: this test's endpoint needs a new one (and later tests their own again).
-        import s3fs
-
         s3fs.S3FileSystem.clear_instance_cache()
-        boto3.client(
-            "s3",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            aws_access_key_id=KEY_ID,
-            aws_secret_access_key=SECRET,
-            region_name="us-east-1",
-        ).create_bucket(Bucket=BUCKET)
         scratch = tmp_path / "scratch"
         scratch.mkdir()
         import tempfile
 
         monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-        yield relay, f"s3://{BUCKET}/store", scratch
+        yield moto, relay, f"s3://{BUCKET}/store", scratch
     finally:
-        import s3fs
-
         s3fs.S3FileSystem.clear_instance_cache()
-        server.terminate()
-        server.wait(10)
+        moto.kill()
 
 
 def test_s3_server_unreachable_mid_save(own_s3, s3_secret):
-    relay, url, scratch = own_s3
+    moto, relay, url, scratch = own_s3
     store = _filled_store_url(url)
     before = model_files(store)
     cut_at = []
@@ -359,3 +378,32 @@ def _filled_store_url(url: str) -> ModelStore:
     store.save(content("m-2", 100_000), "m", description="m-2")
     store.save(content("other", 50_000), "other", description="other")
     return store
+
+
+def test_s3_server_killed_mid_save(own_s3, s3_secret):
+    """moto_server itself killed (SIGKILL) during an upload. moto keeps nothing on disk, so
+    what comes back is an empty server: the save failed with a clear error, and the new
+    server lists nothing partial."""
+    moto, relay, url, scratch = own_s3
+    store = _filled_store_url(url)
+    killed = []
+
+    def progress(done: int, total: int) -> None:
+        if not killed:
+            killed.append((done, total))
+            moto.kill()
+
+    with pytest.raises(ModelsError) as failure:
+        store.save(content("m-3", 12 << 20), "m", description="m-3", progress=progress)
+    message = failure.value.message
+    assert failure.value.code == "internal"
+    assert message.startswith(f"store {url}: ") and "Error" in message
+    assert s3_secret not in message
+    assert killed and killed[0][0] < killed[0][1]
+    print(f"\nmoto killed after {killed[0][0]} of {killed[0][1]} bytes: {message}")
+
+    moto.start()  # a new, empty server on the same port
+    assert store.list() == []
+    assert model_files(store) == {}
+    assert leftovers(store, scratch) == []  # the local scratch copy was removed too
+    assert store.save(content("m-1", 1000), "m", description="m-1").version == 1
