@@ -39,7 +39,10 @@ SCRIPTS = {
     "P5": "p5_comm_roundtrip.py",
     "P6": "p6_kernel_import.py",
     "P7": "p7_bundle_size.py",
+    "P4b": "p4p5_browser.py",  # the browser halves of P4 and P5: rows P4b and P5b
 }
+ROW_IDS = {"P4b": ("P4b", "P5b")}  # the row ids a script writes, when not just its own
+ROW_ORDER = ["P1", "P1b", "P1c", "P2", "P3", "P4", "P4b", "P5", "P5b", "P6", "P7"]
 VERSIONS = (
     "torch",
     "tensorflow-cpu",
@@ -166,7 +169,9 @@ def write_results(rows: list[dict], info: dict[str, str], runs: dict[str, dict])
         for bench in order
         if bench in runs
     )
-    rows = sorted(rows, key=lambda r: order.index(r["bench"]) if r["bench"] in order else 99)
+    rows = sorted(
+        rows, key=lambda r: ROW_ORDER.index(r["bench"]) if r["bench"] in ROW_ORDER else 99
+    )
     head = f"""# Benchmark results (issue #6)
 
 Written by `benchmarks/run_all.py` (`make bench`); do not edit above the marker line.
@@ -211,7 +216,8 @@ def main() -> int:
     print("\n" + table(all_rows))
     if not args.smoke:
         previous = json.loads(ROWS_JSON.read_text()) if ROWS_JSON.exists() and args.only else {}
-        rows_kept = [r for r in previous.get("rows", []) if r["bench"] not in wanted]
+        replaced = {row_id for bench in wanted for row_id in ROW_IDS.get(bench, (bench,))}
+        rows_kept = [r for r in previous.get("rows", []) if r["bench"] not in replaced]
         runs = {
             **{k: v for k, v in previous.get("runs", {}).items() if k not in wanted},
             **runs,

@@ -113,3 +113,52 @@ def test_smoke_runs_take_under_a_minute(runs):
     seconds = {b: round(r["seconds"], 1) for b, r in runs.items() if not b.startswith("_")}
     assert runs["_cpu"] < BUDGET, (runs["_cpu"], seconds)
     assert runs["_total"] < WALL_LIMIT, (runs["_total"], seconds)
+
+
+# The browser benchmark (p4p5_browser.py) needs Chromium, a JupyterLab server and ~1 minute
+# even with tiny sizes: it has no smoke run here. Its table is checked from recorded runs.
+
+
+def _browser_run(paint_ms: float, scroll: dict) -> dict:
+    return {
+        "models": 5000,
+        "open": {"dom": paint_ms / 3, "paint": paint_ms, "rows": 30, "listHeight": 220000.0},
+        "scroll": scroll,
+        "list": [6.0, 7.0, 8.0, 60.0],
+        "pass": [4.0, 5.0, 5.0, 6.0],
+        "bigList": [900.0, 950.0, 1000.0],
+    }
+
+
+def _browser_rows(runs: list[dict], monkeypatch) -> list:
+    """paint, window, scroll, P5b median, P5b p99."""
+    import argparse
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import p4p5_browser
+
+    rows = p4p5_browser.rows(runs, 5000, 4, argparse.Namespace(smoke=False))
+    assert [r.bench for r in rows] == ["P4b", "P4b", "P4b", "P5b", "P5b"]
+    return rows
+
+
+def test_browser_rows_judge_paint_window_scroll_and_round_trips(monkeypatch):
+    ok = {"paint": 40.0, "rows": 31}
+    paint, window, scroll, median, p99 = _browser_rows(
+        [_browser_run(60.0, ok), _browser_run(80.0, ok)], monkeypatch
+    )
+    assert (paint.subject, paint.status) == ("70.0 ms", "PASS")
+    assert (window.subject, window.status) == ("30 rows", "PASS")
+    assert (scroll.subject, scroll.status) == ("40.0 ms", "PASS")
+    assert (median.subject, median.baseline, median.status) == ("7.5 ms", "5.0 ms", "PASS")
+    assert p99.status == "MISS"  # 60 ms among 8 calls
+
+
+def test_browser_rows_report_a_slow_paint_and_a_crashed_scroll(monkeypatch):
+    crashed = {"error": "the row of model-04999 was not shown 10 s after the jump: empty"}
+    paint, _window, scroll, _median, _p99 = _browser_rows(
+        [_browser_run(150.0, crashed)], monkeypatch
+    )
+    assert paint.status == "MISS"
+    assert (scroll.subject, scroll.status) == ("failed", "MISS")
+    assert "failed in 1 of 1 runs: the row of model-04999" in scroll.note

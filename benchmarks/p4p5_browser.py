@@ -1,0 +1,218 @@
+"""P4 and P5, browser halves: the Models panel with 5,000 models, and `list` from the page.
+
+Starts its own JupyterLab (the main venv's, where the extension is installed) on port 8890
+with a store of 5,000 models x 3 versions (p4_list.make_store) as JUPYTERLAB_MODELS_STORE,
+and runs benchmarks/browser/p4p5.spec.js with Galata and Playwright from ui-tests/node_modules
+in Debian's Chromium (no video, no trace). Each run (--reps, a fresh page and kernel each):
+
+- P4: once the panel model holds the list (it lists the store as soon as a notebook is current,
+  panel closed), the panel is opened and timed to its first painted row (target < 100 ms);
+  the rows in the DOM are counted (a window of the 5,000), and a jump to the end is timed.
+- P5: `list` of a 20-model store over a comm of the panel's target opened from the page,
+  alternated with an execute_request of `pass` (the baseline), --calls of each; median and
+  p99 (targets: median < 10 ms, p99 < 50 ms). Also one `list` of the 5,000 models, which the
+  panel pays when it connects.
+
+    python benchmarks/p4p5_browser.py [--smoke] [--reps N] [--calls N]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import REPO, Row, judge, median, ms, parse_args, percentile, print_table
+from p4_list import make_store
+
+HERE = Path(__file__).resolve().parent
+PORT = 8890  # the Galata tests use 8888 and 8889
+TARGET_PAINT_MS = 100
+TARGET_MEDIAN_MS = 10
+TARGET_P99_MS = 50
+SMALL_MODELS = 20
+NODE_MODULES = REPO / "ui-tests" / "node_modules"
+JUPYTER = REPO / ".venv" / "bin" / "jupyter"
+
+
+def main() -> int:
+    def add(parser):
+        parser.add_argument("--calls", type=int, default=None, help="P5 calls per run (100)")
+
+    args = parse_args(__doc__.splitlines()[0], reps=5, add=add)
+    models = 50 if args.smoke else 5000
+    calls = args.calls or (10 if args.smoke else 100)
+    for needed in (NODE_MODULES / "@jupyterlab" / "galata", JUPYTER):
+        if not needed.exists():
+            raise SystemExit(f"{needed} is missing: run `make install` and the ui-tests setup")
+    from jupyterlab_models.protocol import PROTOCOL_VERSION
+
+    work = Path(tempfile.mkdtemp(prefix="bench-browser-", dir=os.environ.get("BENCH_DIR")))
+    server = None
+    try:
+        big, small = work / "store", work / "small"
+        make_store(str(big), models)
+        make_store(str(small), SMALL_MODELS)
+        for sub in ("root", "workspaces", "run"):
+            (work / sub).mkdir()
+        env = {
+            **os.environ,
+            "JUPYTERLAB_MODELS_STORE": str(big),
+            "BENCH_ROOT_DIR": str(work / "root"),
+            "BENCH_WORKSPACES_DIR": str(work / "workspaces"),
+            "BENCH_PORT": str(PORT),
+        }
+        env.pop("PYTHONPATH", None)  # the server and its kernels: the main venv as it is
+        log = open(work / "server.log", "wb")
+        server = subprocess.Popen(
+            [str(JUPYTER), "lab", "--config", str(HERE / "browser" / "jupyter_server_config.py")],
+            cwd=work / "root",
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_server(server, work / "server.log")
+
+        # Node resolves @jupyterlab/galata and @playwright/test from the spec's folder
+        # upwards: a copy of benchmarks/browser next to a link to ui-tests/node_modules.
+        run = work / "run"
+        for name in ("playwright.config.js", "p4p5.spec.js"):
+            shutil.copy(HERE / "browser" / name, run / name)
+        (run / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+        out = work / "results.jsonl"
+        cli = NODE_MODULES / "@playwright" / "test" / "cli.js"
+        test_env = {
+            **os.environ,
+            "BENCH_OUT": str(out),
+            "BENCH_MODELS": str(models),
+            "BENCH_CALLS": str(calls),
+            "BENCH_BIG_STORE": str(big),
+            "BENCH_SMALL_STORE": str(small),
+            "BENCH_PROTOCOL": str(PROTOCOL_VERSION),
+            "BENCH_RESULTS_DIR": str(work / "test-results"),
+        }
+        proc = subprocess.run(
+            ["node", str(cli), "test", "-c", "playwright.config.js"]
+            + ["--repeat-each", str(args.reps)],
+            cwd=run,
+            env=test_env,
+        )
+        if proc.returncode != 0:
+            print((work / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise SystemExit(f"the browser benchmark failed (exit {proc.returncode})")
+        runs = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print_table("P4/P5 in the browser (Chromium, Galata)", rows(runs, models, calls, args), args)
+    return 0
+
+
+def wait_for_server(server: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"JupyterLab exited ({server.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://localhost:{PORT}/lab", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"JupyterLab did not answer on port {PORT} within {timeout:.0f} s")
+
+
+def rows(runs: list[dict], models: int, calls: int, args) -> list[Row]:
+    reps = len(runs)
+    paint = [r["open"]["paint"] / 1000 for r in runs]
+    dom = [r["open"]["dom"] / 1000 for r in runs]
+    in_dom = max(r["open"]["rows"] for r in runs)
+    scroll = [r["scroll"]["paint"] / 1000 for r in runs if "error" not in r["scroll"]]
+    scroll_errors = [r["scroll"]["error"] for r in runs if "error" in r["scroll"]]
+    big_list = [t / 1000 for r in runs for t in r["bigList"]]
+    listed = [t / 1000 for r in runs for t in r["list"]]
+    passed = [t / 1000 for r in runs for t in r["pass"]]
+    window_ok = in_dom < models / 10
+    med, p99 = median(listed), percentile(listed, 99)
+    return [
+        Row(
+            "P4b",
+            f"panel opened on {models:,} listed models: first row painted ({reps} runs)",
+            ms(median(paint)),
+            "",
+            median(paint) * 1000 / TARGET_PAINT_MS,
+            f"< {TARGET_PAINT_MS} ms",
+            judge(args.smoke, median(paint) * 1000 < TARGET_PAINT_MS),
+            f"ratio = time / target; from the sidebar tab's activation to the frame after the "
+            f"first visible row (rows in the DOM after {ms(median(dom))}); worst run "
+            f"{ms(max(paint))}. The list itself reached the panel before, through the comm: "
+            f"one `list` of the {models:,} models from the page took {ms(median(big_list))} "
+            f"(median of {len(big_list)}), which the panel pays once when it connects",
+            {"paint": paint, "dom": dom, "big_list": big_list},
+        ),
+        Row(
+            "P4b",
+            f"rows in the DOM for {models:,} models (virtualized list)",
+            f"{in_dom} rows",
+            f"{models:,} models",
+            in_dom / models,
+            "a window, not every row",
+            judge(args.smoke, window_ok),
+            f"listbox height {runs[0]['open']['listHeight']:.0f} px (every model's row "
+            "height, so the scroll bar is the whole list's)",
+        ),
+        Row(
+            "P4b",
+            f"jump to the end of the {models:,} models: last row painted ({reps} runs)",
+            ms(median(scroll)) if scroll else "failed",
+            "",
+            None,
+            "painted",
+            judge(args.smoke, not scroll_errors),
+            "scrollTop set to the end, timed to the frame after the last model's row shows; "
+            + (
+                f"failed in {len(scroll_errors)} of {reps} runs: {scroll_errors[0]}"
+                if scroll_errors
+                else f"{max(r['scroll']['rows'] for r in runs)} rows in the DOM then"
+            ),
+            {"scroll": scroll, "errors": scroll_errors},
+        ),
+        Row(
+            "P5b",
+            f"comm `list` ({SMALL_MODELS} models) round trip from the browser, median "
+            f"({len(listed)} calls)",
+            ms(med),
+            ms(median(passed)),
+            med / median(passed),
+            f"< {TARGET_MEDIAN_MS} ms",
+            judge(args.smoke, med * 1000 < TARGET_MEDIAN_MS),
+            "from the page (Chromium, JupyterLab's kernel connection, the server's websocket); "
+            "baseline: execute_request of `pass` to its execute_reply, alternated with it",
+            {"list": listed, "pass": passed},
+        ),
+        Row(
+            "P5b",
+            f"comm `list` round trip from the browser, p99 ({len(listed)} calls)",
+            ms(p99),
+            ms(percentile(passed, 99)),
+            p99 / percentile(passed, 99),
+            f"< {TARGET_P99_MS} ms",
+            judge(args.smoke, p99 * 1000 < TARGET_P99_MS),
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
