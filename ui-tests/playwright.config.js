@@ -6,6 +6,8 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 module.exports = {
   ...baseConfig,
+  // tests-notebook/ runs against Notebook 7 with playwright.notebook.config.js.
+  testDir: './tests',
   timeout: 180000,
   expect: { timeout: 30000 },
   retries: 0,

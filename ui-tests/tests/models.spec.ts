@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { newNotebook, smallModelCode } from './helpers';
+import { smallModelCode } from './helpers';
 
 const NOTEBOOK = 'quickstart.ipynb';
 const PANEL_ID = 'jupyterlab-models-panel';
@@ -312,15 +312,17 @@ test('save and load models of three more libraries', async ({
 });
 
 test('save from the cell editor and the debugger context menus, in the dark theme', async ({
-  page,
-  tmpPath
+  page
 }) => {
   const panel = page.locator(`#${PANEL_ID}`);
   const dialog = page.locator('.jp-Dialog');
-  // A Python notebook named as such: the test server has other kernels (lifecycle.spec.ts).
-  await newNotebook(page, tmpPath, 'menus.ipynb', 'python3', [
-    smallModelCode('booster_model')
-  ]);
+  // Room for the whole notebook toolbar next to both sidebars: with Notebook 7 installed
+  // (its browser test) JupyterLab's toolbar has its "Open in…" button too, and at 1024 px
+  // the debugger's button would move into the toolbar's overflow menu.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // The test server has other kernels too (lifecycle.spec.ts): ask for Python.
+  await page.notebook.createNew('menus.ipynb', { kernel: 'python3' });
+  await page.notebook.setCell(0, 'code', smallModelCode('booster_model'));
   await page.notebook.runCell(0);
   await page.notebook.setCell(1, 'code', 'booster_model');
   await page.sidebar.openTab(PANEL_ID);
