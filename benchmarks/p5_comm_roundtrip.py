@@ -4,7 +4,7 @@ A real ipykernel, the comm registered and opened as the panel does, `hello` boun
 20 models; then `list` requests alternate with a baseline `execute_request` of `pass` (its
 execute_reply). Each round trip is timed from the send to the reply, and the kernel is let go
 idle between requests. Targets for `list`: median < 10 ms, p99 < 50 ms. The browser part of P5
-(the same from the panel) is left to a later issue: it needs a Galata timing test.
+(the same from the page) is P5b, measured by p4p5_browser.py.
 
     python benchmarks/p5_comm_roundtrip.py [--smoke] [--reps N]
 """
@@ -64,7 +64,7 @@ def main() -> int:
             med / median(base),
             f"< {TARGET_MEDIAN_MS} ms",
             judge(args.smoke, med * 1000 < TARGET_MEDIAN_MS),
-            "baseline: execute_request of `pass` to its execute_reply. Browser: a later issue",
+            "baseline: execute_request of `pass` to its execute_reply. Browser: P5b",
             {"list": ours, "pass": base},
         ),
         Row(
