@@ -154,9 +154,11 @@ function VirtualRows(
     <div
       className="jp-Models-listScroller"
       ref={scroller}
-      onScroll={event =>
-        setView(v => ({ ...v, top: event.currentTarget.scrollTop }))
-      }
+      onScroll={event => {
+        // Read now: React runs the updater later, when currentTarget is null again.
+        const top = event.currentTarget.scrollTop;
+        setView(v => ({ ...v, top }));
+      }}
     >
       <ul
         className="jp-Models-list"
