@@ -140,7 +140,7 @@ def _variables(args: dict, namespace: dict, state: KernelState, progress: Progre
 def _list(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
     latest = state.get_store().list_with_counts()
     return {
-        "models": [m.to_dict() for m, _count in latest],
+        "models": [m.to_dict(copy=False) for m, _count in latest],
         "version_counts": {m.name: count for m, count in latest},
     }
 
@@ -152,7 +152,7 @@ def _info(args: dict, namespace: dict, state: KernelState, progress: Progress) -
 
 def _versions(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
     name = _arg(args, "name", str, required=True)
-    return {"versions": [m.to_dict() for m in state.get_store().versions(name)]}
+    return {"versions": [m.to_dict(copy=False) for m in state.get_store().versions(name)]}
 
 
 def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:

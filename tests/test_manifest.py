@@ -52,6 +52,18 @@ def test_round_trip():
     assert ModelInfo.from_dict(info.to_dict()) == info
 
 
+def test_to_dict_copies_nested_data_unless_told_not_to():
+    info = ModelInfo.from_dict(copy.deepcopy({**GOOD, "extra": {"params": {"depth": [1, 2]}}}))
+    copied = info.to_dict()
+    copied["extra"]["params"]["depth"].append(3)
+    copied["files"][0]["size"] = 0
+    copied["library_versions"]["x"] = "1"
+    assert info.to_dict() == {**GOOD, "extra": {"params": {"depth": [1, 2]}}}
+    shared = info.to_dict(copy=False)
+    assert shared == info.to_dict()
+    assert shared["extra"] is info.extra and shared["files"] is info.files
+
+
 def test_typed_fields():
     info = ModelInfo.from_dict(GOOD)
     assert info.created_at == datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
