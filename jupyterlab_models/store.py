@@ -45,11 +45,20 @@ from typing import Any, Callable, TypeVar
 from . import formats, storage
 from .manifest import SCHEMA_VERSION, FileEntry, ModelInfo, utc_now
 from .names import validate_name
-from .protocol import INTEGRITY, INTERNAL, NAME_INVALID, NOT_FOUND, UNSUPPORTED_TYPE, ModelsError
+from .protocol import (
+    BAD_REQUEST,
+    INTEGRITY,
+    INTERNAL,
+    NAME_INVALID,
+    NOT_FOUND,
+    UNSUPPORTED_TYPE,
+    ModelsError,
+)
 from .storage import CHUNK, LOCK_TIMEOUT, MANIFEST, is_url  # noqa: F401  (re-exported)
 
 ENV_VAR = "JUPYTERLAB_MODELS_STORE"
 DEFAULT_DIR = ".jupyterlab-models"
+MAX_DESCRIPTION_LENGTH = 10_000  # characters; the frontend's protocol.ts has the same limit
 GC_AGE = 3600  # seconds: `gc` removes what a save left behind once it is this old
 
 Progress = Callable[[int, int], None]
@@ -384,6 +393,12 @@ class ModelStore:
         validate_name(name)
         if not isinstance(description, str):
             raise TypeError("description must be a str")
+        if len(description) > MAX_DESCRIPTION_LENGTH:
+            raise ModelsError(
+                BAD_REQUEST,
+                f"the description has {len(description):,} characters; at most "
+                f"{MAX_DESCRIPTION_LENGTH:,} are allowed (it is in every listing of the store)",
+            )
         if not all(isinstance(v, (str, type(None))) for v in (variable, notebook)):
             raise TypeError("variable and notebook must be a str or None")
         if format_id is None and "example_inputs" in options:

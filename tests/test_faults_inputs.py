@@ -107,6 +107,13 @@ CASES: list[Case] = [
         lambda store, ns: store.save(ns["clf"], "x" * BIG),
         live=True,
     ),
+    Case(
+        "description-over-10000-chars",
+        "bad_request",
+        "the description has 10,001 characters; at most 10,000 are allowed",
+        req("save", variable="clf", name="new", description="d" * 10_001),
+        lambda store, ns: store.save(ns["clf"], "new", description="d" * 10_001),
+    ),
     Case("name-not-a-string", "bad_request", "'name' must be a string", req("info", name=7)),
     Case(
         "name-not-a-string-api",
