@@ -30,12 +30,21 @@ export class BridgeError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: Record<string, unknown> = {}
+    readonly details: Record<string, unknown> = {},
+    /** For the errors the bridge itself makes: which one, to word it in the user's language. */
+    readonly local?: LocalError
   ) {
     super(message);
     this.name = 'BridgeError';
   }
 }
+
+/** An error of the bridge's own (not from the kernel), with what its message says. */
+export type LocalError =
+  | { why: 'not-connected' }
+  | { why: 'closed' }
+  | { why: 'stopped'; status: string }
+  | { why: 'timeout'; op: string; seconds: number };
 
 /** Why a kernel could not be connected: each gets its own message in the panel. */
 export type SetupFailure = 'not-python' | 'missing-package' | 'failed';
@@ -132,7 +141,7 @@ export class KernelBridge {
     this._comm = this.kernel.createComm(COMM_TARGET);
     this._comm.onMsg = msg => this._onMessage(msg.content.data);
     this._comm.onClose = () =>
-      this._failAll('kernel_unavailable', 'The kernel closed the connection.');
+      this._failAll('The kernel closed the connection.', { why: 'closed' });
     this._comm.open({});
     const hello = await this.request<IHelloResult>('hello', {
       protocol_version: PROTOCOL_VERSION,
@@ -156,7 +165,12 @@ export class KernelBridge {
     const comm = this._comm;
     if (this._disposed || !comm || comm.isDisposed) {
       return Promise.reject(
-        new BridgeError('kernel_unavailable', 'The kernel is not connected.')
+        new BridgeError(
+          'kernel_unavailable',
+          'The kernel is not connected.',
+          {},
+          { why: 'not-connected' }
+        )
       );
     }
     const id = UUID.uuid4();
@@ -175,14 +189,21 @@ export class KernelBridge {
     });
   }
 
-  /** Close the comm; requests still waiting fail with `reason`. */
-  dispose(reason = 'The kernel connection was closed.'): void {
+  /**
+   * Close the comm. Requests still waiting fail: "the kernel stopped (`stoppedBy`)" when a
+   * kernel status is the reason, else "the connection was closed".
+   */
+  dispose(stoppedBy?: Kernel.Status): void {
     if (this._disposed) {
       return;
     }
     this._disposed = true;
     this.kernel.statusChanged.disconnect(this._onStatus, this);
-    this._failAll('kernel_unavailable', reason);
+    if (stoppedBy) {
+      this._failStopped(stoppedBy);
+    } else {
+      this._failAll('The kernel connection was closed.', { why: 'closed' });
+    }
     if (this._comm && !this._comm.isDisposed) {
       this._comm.dispose();
     }
@@ -201,7 +222,9 @@ export class KernelBridge {
         pending.reject(
           new BridgeError(
             'timeout',
-            `The kernel did not answer "${op}" within ${Math.round(timeout / 1000)} s. It may be busy running a cell; try again when it is idle.`
+            `The kernel did not answer "${op}" within ${Math.round(timeout / 1000)} s. It may be busy running a cell; try again when it is idle.`,
+            {},
+            { why: 'timeout', op, seconds: Math.round(timeout / 1000) }
           )
         );
       }
@@ -244,17 +267,21 @@ export class KernelBridge {
       status === 'autorestarting' ||
       status === 'dead'
     ) {
-      this._failAll(
-        'kernel_unavailable',
-        `The kernel stopped (${status}) before it answered.`
-      );
+      this._failStopped(status);
     }
   }
 
-  private _failAll(code: ErrorCode, message: string): void {
+  private _failStopped(status: Kernel.Status): void {
+    this._failAll(`The kernel stopped (${status}) before it answered.`, {
+      why: 'stopped',
+      status
+    });
+  }
+
+  private _failAll(message: string, local: LocalError): void {
     for (const pending of this._pending.values()) {
       clearTimeout(pending.timer);
-      pending.reject(new BridgeError(code, message));
+      pending.reject(new BridgeError('kernel_unavailable', message, {}, local));
     }
     this._pending.clear();
   }

@@ -14,7 +14,8 @@ import {
   SaveDialogBody
 } from './components/dialogs';
 import { loadSnippet, suggestVariable } from './format';
-import { describeError, ModelsModel } from './model';
+import { errorMessage } from './messages';
+import { ModelsModel } from './model';
 import {
   ILoadResult,
   validateModelName,
@@ -401,7 +402,7 @@ async function reportErrors(
   try {
     await work;
   } catch (reason) {
-    Notification.error(trans.__('Models: %1', describeError(reason)), {
+    Notification.error(trans.__('Models: %1', errorMessage(reason, trans)), {
       autoClose: false
     });
   }

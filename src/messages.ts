@@ -3,6 +3,7 @@
  * (protocol.ts returns which rule a name breaks); only the words live here.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { BridgeError } from './bridge';
 import {
   ModelNameProblem,
   NAME_MAX_LENGTH,
@@ -61,5 +62,44 @@ export function variableNameMessage(
       return trans.__('"%1" is not a valid Python identifier.', name);
     case 'keyword':
       return trans.__('"%1" is a Python keyword.', name);
+  }
+}
+
+/**
+ * A failed operation in words, with its stable code. The bridge's own errors are worded here,
+ * in the user's language; the kernel's come with the kernel's message.
+ */
+export function errorMessage(
+  reason: unknown,
+  trans: TranslationBundle
+): string {
+  if (reason instanceof BridgeError) {
+    return trans.__('%1 (%2)', bridgeText(reason, trans), reason.code);
+  }
+  if (reason instanceof Error) {
+    return reason.message;
+  }
+  return String(reason);
+}
+
+function bridgeText(error: BridgeError, trans: TranslationBundle): string {
+  const local = error.local;
+  switch (local?.why) {
+    case 'not-connected':
+      return trans.__('No Python kernel is connected.');
+    case 'closed':
+      return trans.__('The kernel connection was closed.');
+    case 'stopped':
+      return local.status === 'dead'
+        ? trans.__('The kernel died before it answered.')
+        : trans.__('The kernel stopped (%1) before it answered.', local.status);
+    case 'timeout':
+      return trans.__(
+        'The kernel did not answer "%1" within %2 s. It may be busy running a cell; try again when it is idle.',
+        local.op,
+        local.seconds
+      );
+    default:
+      return error.message;
   }
 }

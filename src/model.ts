@@ -160,6 +160,10 @@ export class ModelsModel {
   get error(): string | null {
     return this._error;
   }
+  /** What `error` describes (a BridgeError, mostly), for the views to word it. */
+  get errorReason(): unknown {
+    return this._errorReason;
+  }
 
   /** Bind to another notebook (or none); follows the active notebook. */
   setNotebook(notebook: INotebookBinding | null): void {
@@ -366,6 +370,7 @@ export class ModelsModel {
       const question =
         reason instanceof BridgeError && QUESTION_CODES.has(reason.code);
       this._error = question ? null : describeError(reason);
+      this._errorReason = question ? null : reason;
       throw reason;
     } finally {
       clearTimeout(slowTimer);
@@ -410,6 +415,7 @@ export class ModelsModel {
     } catch (reason) {
       // The details still show the latest version; say why the versions are missing.
       this._error = describeError(reason);
+      this._errorReason = reason;
       this._changed.emit();
     }
   }
@@ -418,7 +424,9 @@ export class ModelsModel {
     if (!this._bridge || this._status !== 'ready') {
       throw new BridgeError(
         'kernel_unavailable',
-        this._statusMessage || 'No Python kernel is connected.'
+        this._statusMessage || 'No Python kernel is connected.',
+        {},
+        { why: 'not-connected' }
       );
     }
     return this._bridge;
@@ -470,8 +478,8 @@ export class ModelsModel {
     }
   }
 
-  private _dropBridge(reason?: string): void {
-    this._bridge?.dispose(reason);
+  private _dropBridge(stoppedBy?: Kernel.Status): void {
+    this._bridge?.dispose(stoppedBy);
     this._bridge = null;
     this._storeLocation = '';
   }
@@ -491,11 +499,7 @@ export class ModelsModel {
     ) {
       // The kernel side (and its comm) is gone: register again once it is back. An
       // operation under way did not finish: say why.
-      this._dropBridge(
-        status === 'dead'
-          ? 'The kernel died before it answered.'
-          : `The kernel stopped (${status}) before it answered.`
-      );
+      this._dropBridge(status);
       this._variables = [];
       this._setStatus(status === 'dead' ? 'kernel-dead' : 'connecting', '');
     } else if (status === 'idle' && this._bridge === null) {
@@ -516,6 +520,7 @@ export class ModelsModel {
     timeout: number
   ) => KernelBridge;
   private _error: string | null = null;
+  private _errorReason: unknown = null;
   private _models: IModelInfo[] = [];
   private _versionCounts: Record<string, number> = {};
   private _notebook: INotebookBinding | null = null;

@@ -1,5 +1,7 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { BridgeError } from '../bridge';
 import {
+  errorMessage,
   firstForbiddenCharacter,
   modelNameMessage,
   variableNameMessage
@@ -58,5 +60,62 @@ describe('variable name messages', () => {
   ])('%j', (name, expected) => {
     expect(variableMessage(name)).toBe(expected);
     expect(variableMessage(name, marking)).toBe(`«${expected}»`);
+  });
+});
+
+describe('error messages', () => {
+  it('words the bridge errors through the bundle, with the code', () => {
+    const cases: [BridgeError, string][] = [
+      [
+        new BridgeError(
+          'timeout',
+          'x',
+          {},
+          {
+            why: 'timeout',
+            op: 'save',
+            seconds: 60
+          }
+        ),
+        'The kernel did not answer "save" within 60 s. It may be busy running a cell; try again when it is idle.'
+      ],
+      [
+        new BridgeError(
+          'kernel_unavailable',
+          'x',
+          {},
+          {
+            why: 'stopped',
+            status: 'autorestarting'
+          }
+        ),
+        'The kernel stopped (autorestarting) before it answered.'
+      ],
+      [
+        new BridgeError(
+          'kernel_unavailable',
+          'x',
+          {},
+          {
+            why: 'stopped',
+            status: 'dead'
+          }
+        ),
+        'The kernel died before it answered.'
+      ],
+      [
+        new BridgeError('kernel_unavailable', 'x', {}, { why: 'closed' }),
+        'The kernel connection was closed.'
+      ]
+    ];
+    for (const [error, text] of cases) {
+      expect(errorMessage(error, trans)).toBe(`${text} (${error.code})`);
+      expect(errorMessage(error, marking)).toBe(`««${text}» (${error.code})»`);
+    }
+  });
+
+  it("keeps the kernel's own message", () => {
+    const error = new BridgeError('not_found', "no model named 'x'");
+    expect(errorMessage(error, trans)).toBe("no model named 'x' (not_found)");
   });
 });

@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { INSTALL_COMMAND } from '../bridge';
 import { humanSize } from '../format';
+import { errorMessage } from '../messages';
 import { ModelsModel } from '../model';
 
 interface IProps {
@@ -19,7 +20,7 @@ export function StatusBanner({ model, trans }: IProps): JSX.Element | null {
       )}
       {model.error && (
         <div className="jp-Models-error" role="alert">
-          {model.error}
+          {errorMessage(model.errorReason, trans)}
         </div>
       )}
     </>
