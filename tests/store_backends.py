@@ -153,6 +153,19 @@ def shared_store_url(request, tmp_path):
 
 
 @pytest.fixture
+def scratch(tmp_path, monkeypatch):
+    """A temp directory of its own, where remote saves and loads stage their files, here and
+    in child processes (TMPDIR)."""
+    import tempfile
+
+    directory = tmp_path / "tmp"
+    directory.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(directory))
+    monkeypatch.setenv("TMPDIR", str(directory))
+    return directory
+
+
+@pytest.fixture
 def any_store(any_store_url):
     """A ModelStore on each backend."""
     from jupyterlab_models import ModelStore

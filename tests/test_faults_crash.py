@@ -5,10 +5,10 @@
   recorded (`record_property`, and printed with -s). Afterwards the list shows the old state or
   the new complete version, each version loads with its exact content, `verify` passes, `gc`
   removes what the dead save left, and the next save works.
-- 2 and 4 writers of one name, 20 rounds each: every save is a distinct complete version.
 - A save loop racing a delete loop on the same name; loads while new versions are published.
 
-The named crash points (each step of both protocols) are in test_store_processes.py.
+The named crash points (each step of both protocols) and 2 and 4 writers of one name over 20
+rounds are in test_store_processes.py.
 """
 
 from __future__ import annotations
@@ -41,18 +41,6 @@ KILLS = {"local": 20, "s3": 6}  # a remote run costs ~2 s (the child imports s3f
 @pytest.fixture(autouse=True)
 def _fake_format(monkeypatch):
     fake_format.register(monkeypatch)
-
-
-@pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    """A temp directory of its own (remote saves stage there), here and in the children."""
-    import tempfile
-
-    directory = tmp_path / "tmp"
-    directory.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(directory))
-    monkeypatch.setenv("TMPDIR", str(directory))
-    return directory
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> Child:
@@ -153,67 +141,6 @@ def test_save_killed_at_random_moments(store_url_for, child_env, scratch, backen
 
 
 # --- writers racing ---------------------------------------------------------------------------
-
-ROUNDS = 20
-
-
-# (backend, writers, rounds): S3 saves cost moto ~0.4 s each, so fewer rounds there (the
-# existing test_store_processes runs 3 rounds of 2 and 4 writers with 2 saves each on both).
-WRITERS = [("local", 2, ROUNDS), ("local", 4, ROUNDS), ("s3", 4, 4)]
-
-
-@pytest.mark.parametrize(
-    "backend, writers, rounds", WRITERS, ids=[f"{b}-{w}-writers" for b, w, _ in WRITERS]
-)
-def test_writers_of_one_name_many_rounds(
-    store_url_for, child_env, scratch, tmp_path, backend, writers, rounds
-):
-    """Like test_store_processes.test_writers_of_one_name_all_land, for more rounds."""
-    from store_child import blob
-
-    shared_store_url = store_url_for(backend)
-    env = child_env()
-    go = tmp_path / "go"
-    go.mkdir()
-    store_child = str(Path(__file__).resolve().parent / "store_child.py")
-    children = []
-    for i in range(writers):
-        child = Child.__new__(Child)
-        child.process = subprocess.Popen(
-            [sys.executable, store_child, "save", shared_store_url, "m", str(rounds), "1", f"w{i}"]
-            + [str(go)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        child.buffer = b""
-        children.append(child)
-    saved: dict[int, str] = {}
-    try:
-        for r in range(rounds):
-            assert [child.line() for child in children] == [f"READY {r}"] * writers
-            (go / f"go-{r}").touch()
-            for i, child in enumerate(children):
-                tag, done, versions = child.line().split(" ", 2)
-                assert (tag, done) == ("DONE", str(r))
-                for j, version in enumerate(json.loads(versions)):
-                    assert version not in saved, f"version {version} taken twice"
-                    saved[version] = f"w{i}-{r}-{j}"
-            assert sorted(saved) == list(range(1, len(saved) + 1))
-        for child in children:
-            child.finish()
-    except BaseException:
-        for child in children:
-            child.kill()
-        raise
-    store = ModelStore(shared_store_url)
-    assert len(saved) == rounds * writers
-    versions = store.versions("m")
-    assert {v.version: v.description for v in versions} == saved
-    for version in (1, len(saved) // 2, len(saved)):
-        assert store.load("m", version) == blob(saved[version])
-    assert store.verify().ok
-    assert leftovers(store, scratch) == []
 
 
 @pytest.mark.parametrize("backend", ["local", "s3"])

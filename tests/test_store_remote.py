@@ -26,17 +26,6 @@ def _fake_format(monkeypatch):
 
 
 @pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    """A temp directory of its own: where remote saves and loads stage their files."""
-    import tempfile
-
-    directory = tmp_path / "tmp"
-    directory.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(directory))
-    return directory
-
-
-@pytest.fixture
 def s3(store_url_for):
     return ModelStore(store_url_for("s3"))
 
