@@ -219,6 +219,8 @@ const PYTHON_KEYWORDS = new Set([
 ]);
 
 export const NAME_MAX_LENGTH = 128;
+/** Characters of a model description; the store (store.py MAX_DESCRIPTION_LENGTH) refuses more. */
+export const DESCRIPTION_MAX_LENGTH = 10_000;
 
 /**
  * The first model name rule a name breaks, named as the `reason`s of tests/fixtures/names.json

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from protocol_cases import CASES, PROTOCOL_FIXTURES, error_codes, run_cases
 
 from jupyterlab_models.protocol import ERROR_CODES
+from jupyterlab_models.store import MAX_DESCRIPTION_LENGTH
 
 REGENERATE = "regenerate with: PYTHONPATH=. python tests/protocol_cases.py"
 
@@ -78,3 +81,9 @@ def test_error_codes_fixture():
     assert load_fixture("error_codes") == error_codes()
     assert load_fixture("error_codes")["kernel"] == list(ERROR_CODES)
     assert load_fixture("error_codes")["frontend"] == ["timeout", "kernel_unavailable"]
+
+
+def test_the_frontend_limits_descriptions_as_the_store_does():
+    source = (Path(__file__).resolve().parent.parent / "src" / "protocol.ts").read_text()
+    found = re.search(r"export const DESCRIPTION_MAX_LENGTH = ([\d_]+);", source)
+    assert found and int(found.group(1)) == MAX_DESCRIPTION_LENGTH

@@ -6,6 +6,7 @@ import * as React from 'react';
 import { shortClass } from '../format';
 import { modelNameMessage, variableNameMessage } from '../messages';
 import {
+  DESCRIPTION_MAX_LENGTH,
   IVariableInfo,
   validateModelName,
   validateVariableName
@@ -127,6 +128,7 @@ function SaveForm(props: {
           className="jp-mod-styled"
           aria-label={trans.__('Description')}
           rows={3}
+          maxLength={DESCRIPTION_MAX_LENGTH}
           value={values.description}
           onChange={event => update({ description: event.target.value })}
         />
