@@ -11,7 +11,6 @@ then.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -27,10 +26,10 @@ from .manifest import FileEntry, ModelInfo, format_time, utc_now
 from .names import name_problem
 from .protocol import BAD_REQUEST, INTERNAL, LIBRARY_MISSING, NOT_FOUND, ModelsError
 from .storage import (
-    CHUNK,
     CLAIM,
     MANIFEST,
     MAX_CLAIM_ATTEMPTS,
+    Counter,
     MakeInfo,
     Manifests,
     Progress,
@@ -40,6 +39,7 @@ from .storage import (
     _locked_dir,
     _manifest_bytes,
     _staged_paths,
+    copy_hashed,
     local_scratch,
     version_number,
 )
@@ -184,26 +184,16 @@ class RemoteStorage:
         self._stream_files(info, progress, None)
 
     def _stream_files(self, info: ModelInfo, progress: Progress | None, into: str | None) -> None:
-        done = 0
+        counter = Counter(info.size_bytes, progress)
         for entry in info.files:
             source = self.path(info.name, info.version, entry["path"])
-            digest, size = hashlib.sha256(), 0
             target = None
             if into is not None:
                 target = os.path.join(into, *entry["path"].split("/"))
                 os.makedirs(os.path.dirname(target), exist_ok=True)
             try:
                 with self.fs.open(source, "rb") as f, _maybe_open(target) as out:
-                    while chunk := f.read(CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        done += len(chunk)
-                        if size > entry["size"]:
-                            break
-                        if out is not None:
-                            out.write(chunk)
-                        if progress is not None:
-                            progress(min(done, info.size_bytes), info.size_bytes)
+                    size, sha256 = copy_hashed(f, out, counter, limit=entry["size"])
             except FileNotFoundError:
                 raise _integrity(info, entry["path"], "is missing") from None
             if size != entry["size"]:
@@ -211,7 +201,7 @@ class RemoteStorage:
                 if size > entry["size"]:
                     problem = f"has more than {entry['size']} bytes"
                 raise _integrity(info, entry["path"], problem)
-            if digest.hexdigest() != entry["sha256"]:
+            if sha256 != entry["sha256"]:
                 raise _integrity(info, entry["path"], "does not match its sha256")
 
     # writing
@@ -252,21 +242,14 @@ class RemoteStorage:
         published = False
         try:
             files: list[FileEntry] = []
-            done = 0
+            counter = Counter(total, progress)
             for path in paths:
                 target = self.path(name, version, path)
                 uploaded.append(target)
-                digest, size = hashlib.sha256(), 0
                 with open(os.path.join(staging, *path.split("/")), "rb") as f:
                     with self.fs.open(target, "wb") as out:
-                        while chunk := f.read(CHUNK):
-                            digest.update(chunk)
-                            out.write(chunk)
-                            size += len(chunk)
-                            done += len(chunk)
-                            if progress is not None:
-                                progress(done, total)
-                files.append({"path": path, "size": size, "sha256": digest.hexdigest()})
+                        size, sha256 = copy_hashed(f, out, counter)
+                files.append({"path": path, "size": size, "sha256": sha256})
                 storage._crash_point("uploading")
             info = _checked(make_info(version, files))
             data = _manifest_bytes(info)

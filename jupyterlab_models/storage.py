@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 from .manifest import FileEntry, ModelInfo
 from .names import name_problem
@@ -393,7 +393,7 @@ def _hash_and_sync(directory: str, progress: Progress | None) -> list[FileEntry]
     paths = _staged_paths(directory)
     total = sum(os.path.getsize(os.path.join(directory, p)) for p in paths)
     entries: list[FileEntry] = []
-    counter = _Counter(total, progress)
+    counter = Counter(total, progress)
     if total < OVERLAP_MIN_BYTES:  # a thread would cost more than it saves
         for path in paths:
             entries.append(_hash_file(directory, path, counter))
@@ -416,7 +416,7 @@ def _hash_and_sync(directory: str, progress: Progress | None) -> list[FileEntry]
     return entries
 
 
-class _Counter:
+class Counter:
     """Bytes done of a total, reported to a progress callback."""
 
     def __init__(self, total: int, progress: Progress | None) -> None:
@@ -425,18 +425,31 @@ class _Counter:
     def add(self, n: int) -> None:
         self.done += n
         if self.progress is not None:
-            self.progress(self.done, self.total)
+            self.progress(min(self.done, self.total), self.total)
 
 
-def _hash_file(directory: str, path: str, counter: _Counter) -> FileEntry:
-    digest = hashlib.sha256()
-    size = 0
+def copy_hashed(
+    source: BinaryIO, sink: BinaryIO | None, counter: Counter, limit: int | None = None
+) -> tuple[int, str]:
+    """(size, sha256) of what `source` holds, read once in CHUNKs and written on to `sink`
+    if given. Past `limit` bytes it stops, neither writing nor counting that chunk: the
+    caller sees a size over its limit and refuses the file."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            break
+        if sink is not None:
+            sink.write(chunk)
+        counter.add(len(chunk))
+    return size, digest.hexdigest()
+
+
+def _hash_file(directory: str, path: str, counter: Counter) -> FileEntry:
     with open(os.path.join(directory, path), "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            counter.add(len(chunk))
-    return {"path": path, "size": size, "sha256": digest.hexdigest()}
+        size, sha256 = copy_hashed(f, None, counter)
+    return {"path": path, "size": size, "sha256": sha256}
 
 
 def _fsync_file(path: str) -> None:
@@ -468,16 +481,11 @@ def _verify_files(directory: str, info: ModelInfo, progress: Progress | None) ->
             raise _integrity(info, entry["path"], "is missing") from None
         if size != entry["size"]:
             raise _integrity(info, entry["path"], f"has {size} bytes, expected {entry['size']}")
-    done = 0
+    counter = Counter(info.size_bytes, progress)
     for entry in info.files:
-        digest = hashlib.sha256()
         with open(os.path.join(directory, *entry["path"].split("/")), "rb") as f:
-            while chunk := f.read(CHUNK):
-                digest.update(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, info.size_bytes)
-        if digest.hexdigest() != entry["sha256"]:
+            _size, sha256 = copy_hashed(f, None, counter)
+        if sha256 != entry["sha256"]:
             raise _integrity(info, entry["path"], "does not match its sha256")
 
 
