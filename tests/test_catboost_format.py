@@ -245,15 +245,6 @@ def test_detected_and_scanned(data):
     ]
 
 
-def test_loading_without_catboost_says_what_to_install(store, data, monkeypatch):
-    X, y = data
-    store.save(catboost.CatBoostClassifier(**SMALL).fit(X, y), "m")
-    monkeypatch.setitem(sys.modules, "catboost", None)  # makes `import catboost` fail
-    with pytest.raises(ModelsError, match="pip install catboost") as info:
-        store.load("m")
-    assert info.value.code == "library_missing"
-
-
 def test_loads_in_a_fresh_process(store, data, tmp_path):
     X, _ = data
     y = np.array(["cat", "dog", "emu"])[np.arange(len(X)) % 3]

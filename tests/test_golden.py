@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,26 @@ def test_golden_model_loads_and_computes_the_same(format_id):
         assert exc.code == "untrusted", exc
         model = store.load(format_id, trusted=exc.details["untrusted"])
     tiny_models.assert_same(format_id, EXPECTED[format_id], tiny_models.outputs(format_id, model))
+
+
+@pytest.mark.parametrize("format_id", sorted(EXPECTED))
+def test_a_missing_library_says_what_to_install(format_id, monkeypatch):
+    """As if the model's library were not installed in this kernel: `library_missing`, with
+    the pip command, and the store left as it is."""
+    store = ModelStore(GOLDEN / "store")
+    library = store.info(format_id).library  # keras or tf_keras for the tf_keras format
+    for module in list(sys.modules):
+        if module == library or module.startswith(library + "."):
+            monkeypatch.setitem(sys.modules, module, None)  # `import library` fails
+    monkeypatch.setitem(sys.modules, library, None)
+    with pytest.raises(ModelsError) as failure:
+        store.load(format_id)
+    assert failure.value.code == "library_missing", failure.value
+    assert any(f"pip install {pip}" in failure.value.message for pip in PIP[library])
+
+
+# What pip installs each library a golden model names. skops models name sklearn: whichever of
+# skops and scikit-learn the load imports first is the one reported missing.
+PIP = {"sklearn": ("skops", "scikit-learn"), "tf_keras": ("tf-keras",)} | {
+    fmt.LIBRARY: (fmt.PIP_PACKAGE,) for fmt in formats.FORMATS if fmt.LIBRARY != "sklearn"
+}

@@ -161,21 +161,3 @@ def test_loads_in_a_fresh_interpreter(store, model):
     )
     expected = hashlib.sha256(model.SerializeToString()).hexdigest()
     assert result == {"inline": expected, "external": expected}
-
-
-def test_loading_without_onnx_says_library_missing(store, model):
-    store.save(model, "m")
-    result = run_python(
-        f"""
-        import json, sys
-        sys.modules["onnx"] = None  # import onnx now raises ImportError
-        from jupyterlab_models import ModelsError, ModelStore
-
-        try:
-            ModelStore({store.location!r}).load("m")
-        except ModelsError as exc:
-            print(json.dumps([exc.code, exc.message]))
-        """
-    )
-    code, message = result
-    assert code == "library_missing" and "pip install onnx" in message

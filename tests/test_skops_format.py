@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import lightgbm
 import numpy as np
 import pytest
@@ -101,16 +99,6 @@ def test_unfitted_model_is_refused(store):
         store.save(make_pipeline(StandardScaler(), LogisticRegression()), "m")
     assert exc.value.code == "unsupported_type"
     assert store.list() == []
-
-
-def test_missing_library(store, data, monkeypatch):
-    X, y = data
-    store.save(LogisticRegression().fit(X, y), "m")
-    monkeypatch.setitem(sys.modules, "skops", None)
-    monkeypatch.setitem(sys.modules, "skops.io", None)
-    with pytest.raises(ModelsError, match="pip install skops") as exc:
-        store.load("m")
-    assert exc.value.code == "library_missing"
 
 
 def test_detection(data):

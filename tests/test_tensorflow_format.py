@@ -3,8 +3,6 @@ SavedModels, and the precedence of Keras models over it."""
 
 from __future__ import annotations
 
-import sys
-
 import keras
 import numpy as np
 import pytest
@@ -78,14 +76,6 @@ def test_checkpoint_round_trip(store, module):
     loaded = store.load("ckpt")
     assert int(loaded.step) == 7
     np.testing.assert_allclose(loaded.model(X).numpy(), module(X).numpy(), rtol=1e-6)
-
-
-def test_missing_library(store, module, monkeypatch):
-    store.save(module, "m")
-    monkeypatch.setitem(sys.modules, "tensorflow", None)
-    with pytest.raises(ModelsError, match="pip install tensorflow-cpu") as exc:
-        store.load("m")
-    assert exc.value.code == "library_missing"
 
 
 def test_types_are_the_installed_classes():

@@ -258,27 +258,3 @@ def test_loads_in_a_fresh_interpreter_without_the_class(store, net, x):
         expected = net(x)
     for name in ("scripted", "exported"):
         torch.testing.assert_close(torch.tensor(result["outputs"][name]), expected, rtol=0, atol=0)
-
-
-def test_loading_without_torch_says_library_missing(store, net, x):
-    store.save(net, "scripted")
-    store.save(net, "exported", format_id="pt2", example_inputs=x)
-    result = run_python(
-        f"""
-        import json, sys
-        sys.modules["torch"] = None  # import torch now raises ImportError
-        from jupyterlab_models import ModelsError, ModelStore
-
-        store = ModelStore({store.location!r})
-        errors = {{}}
-        for name in ("scripted", "exported"):
-            try:
-                store.load(name)
-            except ModelsError as exc:
-                errors[name] = [exc.code, exc.message]
-        print(json.dumps(errors))
-        """
-    )
-    assert set(result) == {"scripted", "exported"}
-    for code, message in result.values():
-        assert code == "library_missing" and "pip install torch" in message

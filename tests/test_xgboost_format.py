@@ -197,15 +197,6 @@ def test_detected_and_scanned(data):
     ]
 
 
-def test_loading_without_xgboost_says_what_to_install(store, data, monkeypatch):
-    X, y = data
-    store.save(xgboost.XGBClassifier(**SMALL).fit(X, y), "m")
-    monkeypatch.setitem(sys.modules, "xgboost", None)  # makes `import xgboost` fail
-    with pytest.raises(ModelsError, match="pip install xgboost") as info:
-        store.load("m")
-    assert info.value.code == "library_missing"
-
-
 def test_loads_in_a_fresh_process(store, data, tmp_path):
     X, _ = data
     y = np.arange(len(X)) % 3
