@@ -64,7 +64,7 @@ def main(argv: list[str]) -> None:
                 print("MISSING", flush=True)
             time.sleep(0.01)
     else:
-        sys.exit(f"unknown mode {mode!r}")
+        raise ValueError(f"unknown mode {mode!r}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def main(argv: list[str]) -> None:
             store.delete(name, int(argv[5]) if len(argv) > 5 else None)
         print("FINISHED without reaching the point", flush=True)
     else:
-        sys.exit(f"unknown mode {mode!r}")
+        raise ValueError(f"unknown mode {mode!r}")
 
 
 if __name__ == "__main__":
