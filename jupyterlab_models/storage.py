@@ -136,10 +136,7 @@ class LocalStorage:
 
     def manifest_stamp(self, name: str, version: int) -> Stamp | None:
         """A stamp of one manifest file (catches a manifest edited or replaced in place)."""
-        try:
-            return _stamp(os.stat(self.manifest_path(name, version)), time.time_ns())
-        except OSError:
-            return None
+        return path_stamp(self.manifest_path(name, version))
 
     def read_manifests(self, wanted: Iterable[tuple[str, int]]) -> Manifests:
         found: Manifests = {}
@@ -355,6 +352,14 @@ def _stamp(st: os.stat_result, now_ns: int) -> Stamp | None:
     if abs(now_ns - st.st_mtime_ns) < RACY_NS:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_nlink, st.st_size)
+
+
+def path_stamp(path: str) -> Stamp | None:
+    """The stamp of a file or directory; None when it is gone or changed too recently."""
+    try:
+        return _stamp(os.stat(path), time.time_ns())
+    except OSError:
+        return None
 
 
 def _checked(info: ModelInfo) -> ModelInfo:

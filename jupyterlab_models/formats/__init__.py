@@ -27,11 +27,11 @@ import importlib
 import importlib.util
 import os
 import sys
-import time
 from types import ModuleType
 from typing import Any
 
 from ..protocol import LIBRARY_MISSING, UNSUPPORTED_TYPE, ModelsError
+from ..storage import Stamp, path_stamp
 
 
 def class_path(cls: type) -> str:
@@ -160,16 +160,13 @@ def distribution_versions(*distributions: str) -> dict[str, str]:
 
 
 # {distribution: (sys.path, the directory it was found in, that directory's stamp, version)}
-_FOUND: dict[str, tuple[tuple[str, ...], str, tuple[int, int], str]] = {}
-
-# Changes closer together than this may share one mtime on coarse file systems; a directory
-# changed this recently is not trusted (as storage.RACY_NS).
-_RACY_NS = 2_000_000_000
+# A stamp is storage.path_stamp's: None for a directory changed in the last 2 s (not trusted).
+_FOUND: dict[str, tuple[tuple[str, ...], str, Stamp, str]] = {}
 
 
 def _installed_version(name: str, path: tuple[str, ...]) -> str | None:
     hit = _FOUND.get(name)
-    if hit is not None and hit[0] == path and _dir_stamp(hit[1]) == hit[2]:
+    if hit is not None and hit[0] == path and path_stamp(hit[1]) == hit[2]:
         return hit[3]
     from importlib import metadata  # not at the top: it is slow to import
 
@@ -184,23 +181,12 @@ def _installed_version(name: str, path: tuple[str, ...]) -> str | None:
     except Exception:  # a distribution found by another kind of finder: not remembered
         where = None
     # A change after the metadata was read gives the directory a fresh mtime: not trusted.
-    stamp = _dir_stamp(where) if where is not None else None
+    stamp = path_stamp(where) if where is not None else None
     if isinstance(version, str) and stamp is not None:
         _FOUND[name] = (path, where, stamp, version)
     else:
         _FOUND.pop(name, None)
     return version if isinstance(version, str) else None
-
-
-def _dir_stamp(directory: str) -> tuple[int, int] | None:
-    """(inode, mtime) of a directory, or None when it is gone or changed in the last 2 s."""
-    try:
-        st = os.stat(directory)
-    except OSError:
-        return None
-    if abs(time.time_ns() - st.st_mtime_ns) < _RACY_NS:
-        return None
-    return (st.st_ino, st.st_mtime_ns)
 
 
 # Values a format keeps in `extra` (estimator parameters, class labels) must survive JSON
