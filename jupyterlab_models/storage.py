@@ -141,9 +141,8 @@ class LocalStorage:
     def read_manifests(self, wanted: Iterable[tuple[str, int]]) -> Manifests:
         found: Manifests = {}
         for name, version in wanted:
-            path = os.path.join(self.root, name, str(version), MANIFEST)
             try:
-                with open(path, "rb") as f:
+                with open(self.manifest_path(name, version), "rb") as f:
                     found[name, version] = f.read()
             except (FileNotFoundError, NotADirectoryError):
                 found[name, version] = None
@@ -152,7 +151,9 @@ class LocalStorage:
         return found
 
     def manifest_path(self, name: str, version: int) -> str:
-        return os.path.join(self.root, name, str(version), MANIFEST)
+        # Formatted, not os.path.join (a third of the time of a cached list()): `root` is
+        # absolute and normalized, `name` a valid model name, so no part holds a separator.
+        return f"{self.root}{os.sep}{name}{os.sep}{version}{os.sep}{MANIFEST}"
 
     @contextmanager
     def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[str]:

@@ -42,7 +42,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
-from . import formats, storage
+from . import formats, list_cache, storage
 from .manifest import SCHEMA_VERSION, FileEntry, ModelInfo, utc_now
 from .names import validate_name
 from .protocol import (
@@ -67,10 +67,6 @@ Progress = Callable[[int, int], None]
 # (protocol.ERROR_CODES), `.message` the text, `.details` machine-readable specifics or None.
 # The same class as `ModelsError`, its older name.
 ModelStoreError = ModelsError
-
-# {local store path: {name: (directory stamp, manifest stamp, latest ModelInfo, count)}};
-# see ModelStore._latest. Manifests never change once published, so this only saves reads.
-_LATEST_CACHE: dict[str, dict[str, tuple[Any, Any, ModelInfo, int]]] = {}
 
 
 class LibraryVersionWarning(UserWarning):
@@ -233,10 +229,11 @@ class ModelStore:
         if self._storage.remote:
             latest = self._latest_of(self._storage.scan())
             return [latest[name] for name in sorted(latest)]
-        # Local stores: remembered per process, checked by one stat of each model's directory
-        # and one of its latest manifest, so that a list() after the first one reads only the
-        # models that changed (a kernel lists after every save and delete).
-        cache = _LATEST_CACHE.setdefault(self.location, {})
+        # Local stores: remembered (list_cache.py) and checked by one stat of each model's
+        # directory and one of its latest manifest, so that a list() reads only the models
+        # that changed since the last one, in this process or (through the cache file) any.
+        root = self._storage.root
+        cache = list_cache.remembered(root)
         stamps = self._storage.stamps()
         fresh: dict[str, tuple[ModelInfo, int]] = {}
         for name, stamp in stamps.items():
@@ -246,16 +243,16 @@ class ModelStore:
                 if self._storage.manifest_stamp(name, info.version) == hit[1]:
                     fresh[name] = info, hit[3]
         changed = {n: self._storage.version_numbers(n) for n in stamps if n not in fresh}
+        gone = cache.keys() - stamps.keys()
+        for name in gone | changed.keys():
+            cache.pop(name, None)
         for name, (info, count) in self._latest_of(changed).items():
             fresh[name] = info, count
-            cache[name] = (
-                stamps[name],
-                self._storage.manifest_stamp(name, info.version),
-                info,
-                count,
-            )
-        for gone in cache.keys() - stamps.keys():
-            del cache[gone]
+            manifest_stamp = self._storage.manifest_stamp(name, info.version)
+            if stamps[name] is not None and manifest_stamp is not None:
+                cache[name] = stamps[name], manifest_stamp, info, count
+        if len(changed) + len(gone) >= list_cache.REWRITE_AFTER:
+            list_cache.write(root, cache)
         return [fresh[name] for name in sorted(fresh)]
 
     def _latest_of(self, scanned: dict[str, list[int]]) -> dict[str, tuple[ModelInfo, int]]:

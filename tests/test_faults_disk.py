@@ -25,7 +25,7 @@ import pytest
 from faults_child import content
 from faults_util import leftovers, model_files, snapshot
 
-from jupyterlab_models import ModelsError, ModelStore, storage
+from jupyterlab_models import ModelsError, ModelStore, list_cache, storage
 from jupyterlab_models.kernel import KernelState, handle
 
 pytest_plugins = ["store_backends"]
@@ -91,9 +91,16 @@ def _nothing_lost(store: ModelStore) -> None:
 # --- read-only -------------------------------------------------------------------------------
 
 
-def test_read_only_store(mount):
+def test_read_only_store(mount, monkeypatch):
     fs = mount("8m")
     store = _filled_store(fs.path)
+    # Old enough for list() to remember, which would write its cache file (list_cache.py).
+    an_hour_ago = time.time() - 3600
+    for directory, dirs, files in os.walk(store.location):
+        for entry in dirs + files:
+            os.utime(os.path.join(directory, entry), (an_hour_ago, an_hour_ago))
+    monkeypatch.setattr(list_cache, "REWRITE_AFTER", 1)
+    list_cache.forget_all()
     fs.read_only(True)
     before = snapshot(store)
 
@@ -140,6 +147,7 @@ def test_read_only_store(mount):
     assert [m["version"] for m in list_reply["result"]["models"]] == [2, 1]
 
     assert snapshot(store) == before
+    assert not os.path.exists(os.path.join(store.location, list_cache.FILE))
     fs.read_only(False)  # writable again: the store works on
     assert store.save(content("m-3", 1000), "m", description="m-3").version == 3
     assert store.delete("other") == [1]

@@ -1,17 +1,21 @@
-"""list() on a local store remembers each model's latest manifest per process and re-reads only
-the models whose directory (or latest manifest) changed; these tests age the store's mtimes
-past the racy window so that the cache is trusted, then change the store behind its back."""
+"""list() on a local store remembers each model's latest manifest, in the process and in
+`<store>/.list-cache.json` for the next process, and re-reads only the models whose directory
+(or latest manifest) changed; these tests age the store's mtimes past the racy window so that
+the cache is trusted, then change the store (or the cache file) behind its back."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
 
-from jupyterlab_models import ModelStore
+from jupyterlab_models import ModelStore, list_cache
 from jupyterlab_models.storage import RACY_NS
 
 PAST = time.time() - 10 * RACY_NS / 1e9
@@ -115,3 +119,181 @@ def test_recent_directories_are_read_again(store, clf, monkeypatch):
     reads = ManifestReads(store, monkeypatch)
     store.list()
     assert reads.names == ["fresh"]
+
+
+# --- the cache file, for the next process --------------------------------------------------
+
+
+@pytest.fixture
+def rewrite_always(monkeypatch):
+    """Write the cache file after any list() that read a manifest (not only after 64)."""
+    monkeypatch.setattr(list_cache, "REWRITE_AFTER", 1)
+
+
+def cache_file(store: ModelStore) -> str:
+    return os.path.join(store.location, list_cache.FILE)
+
+
+def listed(store: ModelStore) -> list[tuple[str, int, int]]:
+    return [(i.name, i.version, n) for i, n in store.list_with_counts()]
+
+
+EXPECTED = [("a", 1, 1), ("b", 2, 2), ("c", 1, 1)]
+
+COUNTING_CHILD = """
+import json, sys
+from jupyterlab_models import ModelStore
+store = ModelStore(sys.argv[1])
+storage, read, reads = store._storage, store._storage.read_manifests, []
+def counting(wanted):
+    wanted = list(wanted)
+    reads.extend(name for name, _version in wanted)
+    return read(wanted)
+storage.read_manifests = counting
+models = [[i.name, i.version, n, i.description] for i, n in store.list_with_counts()]
+print(json.dumps({"models": models, "reads": reads}))
+"""
+
+
+def test_a_new_process_lists_from_the_cache_file_without_reading_a_manifest(
+    rewrite_always, aged_store, clf
+):
+    aged_store.save(clf, "c", description="second")
+    age(aged_store.location)
+    aged_store.list()  # reads c again and rewrites the file
+    child = subprocess.run(
+        [sys.executable, "-c", COUNTING_CHILD, aged_store.location],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(child.stdout)
+    assert result == {
+        "models": [["a", 1, 1, ""], ["b", 2, 2, ""], ["c", 2, 2, "second"]],
+        "reads": [],
+    }
+
+
+def test_the_cache_file_holds_what_list_returned(rewrite_always, aged_store):
+    list_cache.forget_all()
+    from_file = aged_store.list()
+    list_cache.forget_all()
+    os.unlink(cache_file(aged_store))
+    from_manifests = aged_store.list()
+    assert from_file == from_manifests  # every field, created_at a UTC datetime included
+    assert from_file[0].created_at.tzinfo is not None
+
+
+def test_changes_after_the_file_was_written_are_read_by_a_new_process(
+    rewrite_always, aged_store, clf, monkeypatch
+):
+    shutil.rmtree(os.path.join(aged_store.location, "a"))
+    aged_store.save(clf, "c", description="second")
+    age(aged_store.location)
+    list_cache.forget_all()
+    reads = ManifestReads(aged_store, monkeypatch)
+    assert listed(aged_store) == [("b", 2, 2), ("c", 2, 2)]
+    assert reads.names == ["c"]
+
+
+def _flip_last_byte(raw: bytes) -> bytes:
+    return raw[:-2] + bytes([raw[-2] ^ 1]) + raw[-1:]
+
+
+def _signed(body: bytes, format_: int = list_cache.FORMAT) -> bytes:
+    header = {"format": format_, "sha256": hashlib.sha256(body).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + body
+
+
+DAMAGES = {
+    "a flipped byte": _flip_last_byte,
+    "cut short": lambda raw: raw[: len(raw) // 2],
+    "empty": lambda raw: b"",
+    "not JSON": lambda raw: b"\x00\xff garbage \n{[",
+    "header only": lambda raw: raw.partition(b"\n")[0],
+    "a newer format": lambda raw: _signed(raw.partition(b"\n")[2], list_cache.FORMAT + 1),
+    "entries of another shape": lambda raw: _signed(b'[["a", 1]]'),
+    "a manifest missing a field": lambda raw: _signed(
+        raw.partition(b"\n")[2].replace(b'"user":', b'"someone":')
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_or_foreign_cache_file_is_ignored_and_rewritten(
+    damage, rewrite_always, aged_store, monkeypatch
+):
+    path = cache_file(aged_store)
+    with open(path, "rb") as f:
+        good = f.read()
+    with open(path, "wb") as f:
+        f.write(DAMAGES[damage](good))
+    list_cache.forget_all()
+    reads = ManifestReads(aged_store, monkeypatch)
+    assert listed(aged_store) == EXPECTED
+    assert sorted(reads.names) == ["a", "b", "c"]  # every manifest read, none from the file
+    with open(path, "rb") as f:
+        assert f.read() == good  # rewritten from what was read
+
+
+def test_a_forged_entry_with_a_valid_checksum_cannot_hide_a_change(
+    rewrite_always, aged_store, clf, monkeypatch
+):
+    """The checksum guards against damage, the stamps against staleness: an entry whose
+    stamps do not match the store is read again whatever it says."""
+    path = cache_file(aged_store)
+    with open(path, "rb") as f:
+        body = f.read().partition(b"\n")[2]
+    entries = json.loads(body)
+    for entry in entries:
+        entry[1][1] += 1  # the directory's mtime
+        entry[4]["description"] = "forged"
+    with open(path, "wb") as f:
+        f.write(_signed(json.dumps(entries).encode()))
+    list_cache.forget_all()
+    assert {i.description for i in aged_store.list()} == {""}
+
+
+def test_a_few_changes_leave_the_file_alone(aged_store, clf, monkeypatch):
+    monkeypatch.setattr(list_cache, "REWRITE_AFTER", 1)
+    list_cache.forget_all()
+    aged_store.list()  # with nothing remembered: reads all three, writes the file
+    before = os.stat(cache_file(aged_store)).st_ino  # a rewrite renames a new file over it
+    monkeypatch.setattr(list_cache, "REWRITE_AFTER", 2)
+    aged_store.save(clf, "a", description="second")
+    age(aged_store.location)
+    assert [(i.name, i.version) for i in aged_store.list()] == [("a", 2), ("b", 2), ("c", 1)]
+    assert os.stat(cache_file(aged_store)).st_ino == before
+
+
+def test_no_cache_file_for_a_small_store(aged_store):
+    """Below REWRITE_AFTER models, reading every manifest again is cheaper than the file."""
+    list_cache.forget_all()
+    aged_store.list()
+    assert not os.path.exists(cache_file(aged_store))
+
+
+def test_a_failed_write_of_the_cache_file_changes_nothing(rewrite_always, aged_store, monkeypatch):
+    os.unlink(cache_file(aged_store))
+    list_cache.forget_all()
+
+    def refuse(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(list_cache.os, "replace", refuse)
+    assert listed(aged_store) == EXPECTED
+    assert not os.path.exists(cache_file(aged_store))
+    assert os.listdir(os.path.join(aged_store.location, ".staging")) == []
+
+
+def test_gc_removes_a_cache_file_left_half_written(aged_store):
+    """A process killed while writing leaves its temporary file in .staging."""
+    staging = os.path.join(aged_store.location, ".staging")
+    os.makedirs(staging, exist_ok=True)
+    leftover = os.path.join(staging, "0123abcd" + list_cache.FILE)
+    with open(leftover, "wb") as f:
+        f.write(b'{"format": 1, "sha')
+    an_hour_ago = time.time() - 3700
+    os.utime(leftover, (an_hour_ago, an_hour_ago))
+    assert aged_store.gc() == [".staging/0123abcd" + list_cache.FILE]
+    assert listed(aged_store) == EXPECTED
