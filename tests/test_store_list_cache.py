@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -215,6 +216,9 @@ DAMAGES = {
     "entries of another shape": lambda raw: _signed(b'[["a", 1]]'),
     "a manifest missing a field": lambda raw: _signed(
         raw.partition(b"\n")[2].replace(b'"user":', b'"someone":')
+    ),
+    "a created_at not in UTC": lambda raw: _signed(
+        re.sub(rb'("created_at":"[^"]*)Z"', rb'\1+01:00"', raw.partition(b"\n")[2])
     ),
 }
 
