@@ -45,3 +45,8 @@ __all__ = [
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyterlab-models"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    # server_extension.py: kernel websockets without Nagle's algorithm (no other server side)
+    return [{"module": "jupyterlab_models.server_extension"}]
