@@ -13,7 +13,13 @@ in Debian's Chromium (no video, no trace). Each run (--reps, a fresh page and ke
   p99 (targets: median < 10 ms, p99 < 50 ms). Also one `list` of the 5,000 models, which the
   panel pays when it connects.
 
-    python benchmarks/p4p5_browser.py [--smoke] [--reps N] [--calls N]
+The server is the product as installed, with jupyterlab_models' server extension: TCP_NODELAY
+on kernel websockets (server_extension.py). `--stock` leaves that extension out, as a server
+without it runs: Nagle's algorithm then holds every kernel message written while the previous
+one is not yet acknowledged until the browser's delayed ACK (~40 ms on Linux), so every
+request answered by more than one message (busy, then the reply) takes >= 40 ms.
+
+    python benchmarks/p4p5_browser.py [--smoke] [--reps N] [--calls N] [--stock]
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ JUPYTER = REPO / ".venv" / "bin" / "jupyter"
 def main() -> int:
     def add(parser):
         parser.add_argument("--calls", type=int, default=None, help="P5 calls per run (100)")
+        parser.add_argument(
+            "--stock", action="store_true", help="without our server extension (Nagle on)"
+        )
 
     args = parse_args(__doc__.splitlines()[0], reps=5, add=add)
     models = 50 if args.smoke else 5000
@@ -69,6 +78,8 @@ def main() -> int:
             "BENCH_PORT": str(PORT),
         }
         env.pop("PYTHONPATH", None)  # the server and its kernels: the main venv as it is
+        if args.stock:
+            env["BENCH_STOCK_SERVER"] = "1"
         log = open(work / "server.log", "wb")
         server = subprocess.Popen(
             [str(JUPYTER), "lab", "--config", str(HERE / "browser" / "jupyter_server_config.py")],
@@ -198,8 +209,9 @@ def rows(runs: list[dict], models: int, calls: int, args) -> list[Row]:
             med / median(passed),
             f"< {TARGET_MEDIAN_MS} ms",
             judge(args.smoke, med * 1000 < TARGET_MEDIAN_MS),
-            "from the page (Chromium, JupyterLab's kernel connection, the server's websocket); "
-            "baseline: execute_request of `pass` to its execute_reply, alternated with it",
+            "from the page (Chromium, JupyterLab's kernel connection, the server's websocket"
+            + (": --stock, Nagle on" if args.stock else " with TCP_NODELAY: our server extension")
+            + "); baseline: execute_request of `pass` to its execute_reply, alternated with it",
             {"list": listed, "pass": passed},
         ),
         Row(

@@ -20,3 +20,6 @@ c.IdentityProvider.token = ""
 c.ServerApp.password = ""
 c.ServerApp.disable_check_xsrf = True
 c.LabApp.expose_app_in_browser = True
+if os.environ.get("BENCH_STOCK_SERVER"):
+    # p4p5_browser.py --stock: without jupyterlab_models' server extension (Nagle on)
+    c.ServerApp.jpserver_extensions.update({"jupyterlab_models": False})
