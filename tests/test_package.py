@@ -13,6 +13,9 @@ def test_public_api():
     assert jupyterlab_models._jupyter_labextension_paths() == [
         {"src": "labextension", "dest": "jupyterlab-models"}
     ]
+    assert jupyterlab_models._jupyter_server_extension_points() == [
+        {"module": "jupyterlab_models.server_extension"}
+    ]
     assert isinstance(jupyterlab_models.__version__, str) and jupyterlab_models.__version__
     assert {"ModelStore", "ModelInfo", "ModelsError"} <= set(jupyterlab_models.__all__)
 
