@@ -131,7 +131,7 @@ def _browser_rows(runs: list[dict], monkeypatch) -> list:
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     import p4p5_browser
 
-    rows = p4p5_browser.rows(runs, 5000, 4, argparse.Namespace(smoke=False))
+    rows = p4p5_browser.rows(runs, 5000, 4, argparse.Namespace(smoke=False, stock=False))
     assert [r.bench for r in rows] == ["P4b", "P4b", "P4b", "P5b", "P5b"]
     return rows
 
