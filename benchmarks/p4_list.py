@@ -11,9 +11,9 @@ and of that manifest, in the process and in `<store>/.list-cache.json` for the n
 after every save and delete); "first list()", the first call of a new Python process (the
 CLI, a new kernel; the cache file there), one process started per repetition and the call timed
 inside it, imports excluded; "uncached", a store nobody listed before (memory and file gone:
-every manifest is read and validated, and the file is written). The
-store's mtimes are set an hour back, as in a store written earlier: a directory changed in the
-last 2 s is always read again.
+every manifest is read and validated, and the file is written). The store's mtimes are set an
+hour back, as in a store written earlier: a directory changed in the last 2 s is always read
+again.
 Target: list() < 200 ms. The browser part of P4 (rendering 5,000 rows, first paint) is P4b,
 measured by p4p5_browser.py.
 
@@ -83,15 +83,15 @@ start = time.perf_counter()
 store.list()
 print(time.perf_counter() - start)
 """
-first_list_seconds: list[float] = []
 
 
-def first_list_in_a_new_process(location: str) -> None:
-    """The first list() of a new Python process (the CLI, a new kernel), timed inside it."""
+def first_list_in_a_new_process(location: str) -> float:
+    """Seconds of the first list() of a new Python process (the CLI, a new kernel), timed
+    inside it."""
     child = subprocess.run(
         [sys.executable, "-c", FIRST_LIST, location], capture_output=True, text=True, check=True
     )
-    first_list_seconds.append(float(child.stdout))
+    return float(child.stdout)
 
 
 def main() -> int:
@@ -121,9 +121,14 @@ def main() -> int:
             "uncached": store.list,
             "bare": lambda: bare_read(location),
         }
-        times = interleaved(calls, args.reps, before=before)
-        # A new process's own time for its first list(), without starting Python
-        times["first"] = first_list_seconds
+        in_child: list[float] = []
+
+        def after(label: str, result: object) -> None:
+            if label == "first":
+                in_child.append(result)  # type: ignore[arg-type]
+
+        times = interleaved(calls, args.reps, before=before, after=after)
+        times["first"] = in_child  # the child's own time, without starting Python
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ours, first, uncached, bare = (median(times[k]) for k in ("list", "first", "uncached", "bare"))
