@@ -40,6 +40,46 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# P5's targets for a `list` round trip, from Python (P5) and from the browser (P5b)
+ROUND_TRIP_MEDIAN_MS = 10
+ROUND_TRIP_P99_MS = 50
+
+
+def round_trip_rows(
+    bench: str,
+    case: str,
+    ours: Sequence[float],
+    base: Sequence[float],
+    note: str,
+    smoke: bool,
+) -> list[Row]:
+    """The median and p99 rows of a round trip `ours` (seconds) against `base`, the same
+    run's execute_request of `pass`; `case` reads "... round trip" and gets the counts."""
+    med, p99 = median(ours), percentile(ours, 99)
+    return [
+        Row(
+            bench,
+            f"{case}, median ({len(ours)} calls)",
+            ms(med),
+            ms(median(base)),
+            med / median(base),
+            f"< {ROUND_TRIP_MEDIAN_MS} ms",
+            judge(smoke, med * 1000 < ROUND_TRIP_MEDIAN_MS),
+            note,
+            {"list": list(ours), "pass": list(base)},
+        ),
+        Row(
+            bench,
+            f"{case}, p99 ({len(ours)} calls)",
+            ms(p99),
+            ms(percentile(base, 99)),
+            p99 / percentile(base, 99),
+            f"< {ROUND_TRIP_P99_MS} ms",
+            judge(smoke, p99 * 1000 < ROUND_TRIP_P99_MS),
+        ),
+    ]
+
+
 def parse_args(
     description: str, reps: int, add: Callable[[argparse.ArgumentParser], None] | None = None
 ) -> argparse.Namespace:

@@ -34,14 +34,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import REPO, Row, judge, median, ms, parse_args, percentile, print_table
+from _common import REPO, Row, judge, median, ms, parse_args, print_table, round_trip_rows
 from p4_list import make_store
 
 HERE = Path(__file__).resolve().parent
 PORT = 8890  # the Galata tests use 8888 and 8889
 TARGET_PAINT_MS = 100
-TARGET_MEDIAN_MS = 10
-TARGET_P99_MS = 50
 SMALL_MODELS = 20
 NODE_MODULES = REPO / "ui-tests" / "node_modules"
 JUPYTER = REPO / ".venv" / "bin" / "jupyter"
@@ -156,8 +154,7 @@ def rows(runs: list[dict], models: int, calls: int, args) -> list[Row]:
     listed = [t / 1000 for r in runs for t in r["list"]]
     passed = [t / 1000 for r in runs for t in r["pass"]]
     window_ok = in_dom < models / 10
-    med, p99 = median(listed), percentile(listed, 99)
-    return [
+    rows = [
         Row(
             "P4b",
             f"panel opened on {models:,} listed models: first row painted ({reps} runs)",
@@ -200,30 +197,17 @@ def rows(runs: list[dict], models: int, calls: int, args) -> list[Row]:
             ),
             {"scroll": scroll, "errors": scroll_errors},
         ),
-        Row(
-            "P5b",
-            f"comm `list` ({SMALL_MODELS} models) round trip from the browser, median "
-            f"({len(listed)} calls)",
-            ms(med),
-            ms(median(passed)),
-            med / median(passed),
-            f"< {TARGET_MEDIAN_MS} ms",
-            judge(args.smoke, med * 1000 < TARGET_MEDIAN_MS),
-            "from the page (Chromium, JupyterLab's kernel connection, the server's websocket"
-            + (": --stock, Nagle on" if args.stock else " with TCP_NODELAY: our server extension")
-            + "); baseline: execute_request of `pass` to its execute_reply, alternated with it",
-            {"list": listed, "pass": passed},
-        ),
-        Row(
-            "P5b",
-            f"comm `list` round trip from the browser, p99 ({len(listed)} calls)",
-            ms(p99),
-            ms(percentile(passed, 99)),
-            p99 / percentile(passed, 99),
-            f"< {TARGET_P99_MS} ms",
-            judge(args.smoke, p99 * 1000 < TARGET_P99_MS),
-        ),
     ]
+    return rows + round_trip_rows(
+        "P5b",
+        f"comm `list` ({SMALL_MODELS} models) round trip from the browser",
+        listed,
+        passed,
+        "from the page (Chromium, JupyterLab's kernel connection, the server's websocket"
+        + (": --stock, Nagle on" if args.stock else " with TCP_NODELAY: our server extension")
+        + "); baseline: execute_request of `pass` to its execute_reply, alternated with it",
+        args.smoke,
+    )
 
 
 if __name__ == "__main__":

@@ -16,12 +16,10 @@ import shutil
 import sys
 import tempfile
 
-from _common import Row, interleaved, judge, median, ms, parse_args, percentile, print_table
+from _common import interleaved, parse_args, print_table, round_trip_rows
 from _kernel import REGISTER, Kernel
 from p4_list import make_store
 
-TARGET_MEDIAN_MS = 10
-TARGET_P99_MS = 50
 MODELS = 20
 
 
@@ -53,30 +51,14 @@ def main() -> int:
         if kernel is not None:
             kernel.stop()
         shutil.rmtree(work, ignore_errors=True)
-    ours, base = stats["list"], stats["pass"]
-    med, p99 = median(ours), percentile(ours, 99)
-    rows = [
-        Row(
-            "P5",
-            f"comm `list` ({MODELS} models) round trip, median ({args.reps} reps)",
-            ms(med),
-            ms(median(base)),
-            med / median(base),
-            f"< {TARGET_MEDIAN_MS} ms",
-            judge(args.smoke, med * 1000 < TARGET_MEDIAN_MS),
-            "baseline: execute_request of `pass` to its execute_reply. Browser: P5b",
-            {"list": ours, "pass": base},
-        ),
-        Row(
-            "P5",
-            f"comm `list` round trip, p99 ({args.reps} reps)",
-            ms(p99),
-            ms(percentile(base, 99)),
-            p99 / percentile(base, 99),
-            f"< {TARGET_P99_MS} ms",
-            judge(args.smoke, p99 * 1000 < TARGET_P99_MS),
-        ),
-    ]
+    rows = round_trip_rows(
+        "P5",
+        f"comm `list` ({MODELS} models) round trip",
+        stats["list"],
+        stats["pass"],
+        "baseline: execute_request of `pass` to its execute_reply. Browser: P5b",
+        args.smoke,
+    )
     print_table("P5: comm round trip of `list` vs execute_request of `pass`", rows, args)
     return 0
 
