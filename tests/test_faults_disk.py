@@ -24,6 +24,7 @@ import fake_format
 import pytest
 from faults_child import content
 from faults_util import leftovers, model_files, snapshot
+from store_raw import age_tree
 
 from jupyterlab_models import ModelsError, ModelStore, list_cache, storage
 from jupyterlab_models.kernel import KernelState, handle
@@ -95,10 +96,7 @@ def test_read_only_store(mount, monkeypatch):
     fs = mount("8m")
     store = _filled_store(fs.path)
     # Old enough for list() to remember, which would write its cache file (list_cache.py).
-    an_hour_ago = time.time() - 3600
-    for directory, dirs, files in os.walk(store.location):
-        for entry in dirs + files:
-            os.utime(os.path.join(directory, entry), (an_hour_ago, an_hour_ago))
+    age_tree(store.location, time.time() - 3600)
     monkeypatch.setattr(list_cache, "REWRITE_AFTER", 1)
     list_cache.forget_all()
     fs.read_only(True)

@@ -15,6 +15,7 @@ import sys
 import time
 
 import pytest
+from store_raw import age_tree
 
 from jupyterlab_models import ModelStore, list_cache
 from jupyterlab_models.storage import RACY_NS
@@ -25,11 +26,7 @@ PAST = time.time() - 10 * RACY_NS / 1e9
 def age(root: str) -> None:
     """Set every mtime under `root` to one time well in the past, always the same one, as if
     the store were written earlier on a file system with a coarse clock."""
-    past = PAST
-    for directory, dirs, files in os.walk(root):
-        for entry in dirs + files:
-            os.utime(os.path.join(directory, entry), (past, past))
-    os.utime(root, (past, past))
+    age_tree(root, PAST)
 
 
 class ManifestReads:
