@@ -8,10 +8,14 @@ model's directory (a publish or delete renames inside it) and its latest manifes
 place). The file is a cache, never the truth: a missing, damaged or foreign one is ignored, a
 failed write is ignored, and deleting it only makes the next `list()` read every manifest.
 
-File layout: one header line `{"format": 1, "sha256": <hex of the body>}`, then the body, a
-JSON list of `[name, directory stamp, manifest stamp, number of versions, manifest]`. The
-checksum stands in for validating each manifest again (which costs more than parsing them):
-the body holds only manifests that passed `ModelInfo.from_dict` when it was written.
+File layout: a header line `{"format": 2, "fields": [...], "sha256": <hex of the rest>}`, then
+an index line, a JSON list of `[name, directory stamp, manifest stamp, number of versions,
+[the manifest's EAGER fields, in the header's order], length]`, then the manifests' DEFERRED
+fields (see manifest.py), one JSON object of `length` bytes per index entry, back to back. The
+first list() of a process parses only the index; a model's deferred text is parsed when one of
+those fields is first read. The checksum stands in for validating each manifest again (which
+costs more than parsing them): the file holds only manifests that passed `ModelInfo.from_dict`
+when it was written.
 """
 
 from __future__ import annotations
@@ -22,12 +26,12 @@ import json
 import os
 import uuid
 
-from .manifest import ModelInfo
+from .manifest import EAGER, ModelInfo
 from .protocol import ModelsError
 from .storage import STAGING, Stamp, _unlink
 
 FILE = ".list-cache.json"
-FORMAT = 1
+FORMAT = 2
 # Rewrite the file once a list() had to read this many manifests (or forget this many
 # models): fewer cost less to read again than to rewrite the whole file after every save.
 REWRITE_AFTER = 64
@@ -54,16 +58,14 @@ def forget_all() -> None:
 def write(root: str, memory: dict[str, Entry]) -> None:
     """Replace `<root>/.list-cache.json` with `memory`, atomically (temporary file in
     `.staging`, then rename); a read-only or full store keeps its old file or none."""
-    body = json.dumps(
-        [
-            [name, directory, manifest, count, info.to_dict(copy=False)]
-            for name, (directory, manifest, info, count) in sorted(memory.items())
-        ],
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode("utf-8")
-    header = json.dumps({"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
+    index, deferred = [], []
+    for name, (directory, manifest, info, count) in sorted(memory.items()):
+        eager, text = info.trusted_parts()
+        index.append([name, directory, manifest, count, eager, len(text)])
+        deferred.append(text)
+    index_line = json.dumps(index, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    rest = index_line.encode("utf-8") + b"\n" + b"".join(deferred)
+    header = {"format": FORMAT, "fields": EAGER, "sha256": hashlib.sha256(rest).hexdigest()}
     staging = os.path.join(root, STAGING)
     temporary = os.path.join(staging, f"{uuid.uuid4().hex}{FILE}")
     try:
@@ -73,7 +75,7 @@ def write(root: str, memory: dict[str, Entry]) -> None:
         return
     try:
         with f:
-            f.write(header.encode("utf-8") + b"\n" + body)
+            f.write(json.dumps(header).encode("utf-8") + b"\n" + rest)
         os.replace(temporary, os.path.join(root, FILE))
     except OSError:
         _unlink(temporary)
@@ -82,19 +84,33 @@ def write(root: str, memory: dict[str, Entry]) -> None:
 def _read(path: str) -> dict[str, Entry]:
     try:
         with open(path, "rb") as f:
-            header, _, body = f.read().partition(b"\n")
-        meta = json.loads(header)
-        if meta.get("format") != FORMAT or meta.get("sha256") != hashlib.sha256(body).hexdigest():
+            data = f.read()
+        # Offsets into the one buffer, not partitions of it: a copy of megabytes costs more
+        # than hashing them on this path.
+        end_of_header = data.index(b"\n")
+        end_of_index = data.index(b"\n", end_of_header + 1)
+        view = memoryview(data)
+        meta = json.loads(view[:end_of_header].tobytes())
+        if (
+            meta.get("format") != FORMAT
+            or meta.get("fields") != list(EAGER)
+            or meta.get("sha256") != hashlib.sha256(view[end_of_header + 1 :]).hexdigest()
+        ):
             return {}
-        # Hundreds of thousands of new dicts and lists, none of them in a cycle: the cyclic
-        # garbage collector would run over all of them again and again (a third of the time).
+        index = json.loads(view[end_of_header + 1 : end_of_index].tobytes())
+        # Tens of thousands of new objects, none of them in a cycle: the cyclic garbage
+        # collector would run over all of them again and again.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return {
-                name: (tuple(directory), tuple(manifest), ModelInfo.from_trusted(data), count)
-                for name, directory, manifest, count, data in json.loads(body)
-            }
+            memory, start = {}, end_of_index + 1
+            for name, directory, manifest, count, eager, length in index:
+                # The deferred text stays a view of `data` (kept alive by it) until parsed.
+                text = view[start : start + length]
+                start += length
+                info = ModelInfo.from_trusted(eager, text)
+                memory[name] = (tuple(directory), tuple(manifest), info, count)
+            return memory if start == len(data) else {}
         finally:
             if collecting:
                 gc.enable()

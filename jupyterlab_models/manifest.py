@@ -11,6 +11,7 @@ e.g. `2024-05-01T12:00:00.123Z`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import datetime, timezone
 from typing import Any, NoReturn, TypedDict
@@ -100,16 +101,54 @@ class ModelInfo:
         return cls(**values)
 
     @classmethod
-    def from_trusted(cls, data: dict[str, Any]) -> ModelInfo:
-        """`to_dict` output of a manifest that passed `from_dict` and was kept intact since
-        (list_cache.py checks a sha256 over it): only `created_at` is parsed again.
-        Fills the instance's __dict__ directly: the frozen dataclass's __init__ sets each
-        field through object.__setattr__, ten times slower, for thousands of manifests."""
-        if data.keys() != _FIELD_SET:
+    def from_trusted(cls, eager: list[Any], deferred: bytes | memoryview) -> ModelInfo:
+        """A manifest that passed `from_dict` and was kept intact since (list_cache.py checks
+        a sha256 over it), from `trusted_parts`: only `created_at` is parsed again, and the
+        DEFERRED fields only when first read. Fills the instance's __dict__ directly: the
+        frozen dataclass's __init__ sets each field through object.__setattr__, ten times
+        slower, for thousands of manifests."""
+        if len(eager) != len(EAGER):
             _invalid("the fields are not those of a manifest")
         info = object.__new__(cls)
-        info.__dict__.update(data, created_at=_parse_trusted_time(data["created_at"]))
+        state = info.__dict__
+        state.update(zip(EAGER, eager))
+        state["created_at"] = _parse_trusted_time(state["created_at"])
+        state[_DEFERRED_TEXT] = deferred
         return info
+
+    def trusted_parts(self) -> tuple[list[Any], bytes | memoryview]:
+        """The EAGER field values (`created_at` as text) and the DEFERRED fields as JSON text,
+        for `from_trusted`; the text is reused as it is if no deferred field was read."""
+        eager = [getattr(self, field) for field in EAGER]
+        eager[_CREATED_AT] = format_time(self.created_at)
+        deferred = self.__dict__.get(_DEFERRED_TEXT)
+        if deferred is None:
+            deferred = json.dumps(
+                {field: getattr(self, field) for field in DEFERRED},
+                separators=(",", ":"),
+                ensure_ascii=False,
+                allow_nan=False,
+            ).encode("utf-8")
+        return eager, deferred
+
+    def __getstate__(self) -> dict[str, Any]:
+        # For pickle and copy: every field, the deferred ones parsed (a memoryview of the
+        # cache file cannot be pickled).
+        return {field: getattr(self, field) for field in _FIELD_TYPES}
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for attributes missing from __dict__: the DEFERRED fields of an instance
+        # made by from_trusted, parsed here on first use. Threads may race to parse the same
+        # text; they store equal values, and the text goes only once they are stored.
+        if name in DEFERRED:
+            state = self.__dict__
+            text = state.get(_DEFERRED_TEXT)
+            if text is not None:
+                state.update(_parse_deferred(text))
+                state.pop(_DEFERRED_TEXT, None)
+            if name in state:
+                return state[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
@@ -132,6 +171,14 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 }
 _FIELD_SET = frozenset(_FIELD_TYPES)
 assert tuple(_FIELD_TYPES) == tuple(f.name for f in dataclasses.fields(ModelInfo))
+
+# What list() returns for thousands of models but neither the panel's rows nor the CLI's table
+# show: `from_trusted` keeps these as JSON text until one of them is read, which makes the first
+# list() of a process on a big store several times cheaper (no parsing, far fewer objects).
+DEFERRED = ("files", "library_versions", "extra")
+EAGER = tuple(field for field in _FIELD_TYPES if field not in DEFERRED)
+_CREATED_AT = EAGER.index("created_at")
+_DEFERRED_TEXT = "_deferred_json"
 
 
 def utc_now() -> datetime:
@@ -184,6 +231,19 @@ def _parse_trusted_time(value: str) -> datetime:
     except ValueError:
         return _parse_created_at(value)
     return parsed if parsed.tzinfo is timezone.utc else _parse_created_at(value)
+
+
+def _parse_deferred(text: bytes | memoryview) -> dict[str, Any]:
+    try:
+        values = json.loads(bytes(text))
+    except ValueError:
+        values = None
+    if not isinstance(values, dict) or values.keys() != set(DEFERRED):
+        _invalid("its files, library_versions and extra, kept as text, are damaged")
+    for field in DEFERRED:
+        if type(values[field]) not in _FIELD_TYPES[field]:
+            _invalid(f"field {field!r} has the wrong type ({type(values[field]).__name__})")
+    return values
 
 
 def _check_file(entry: object) -> FileEntry:

@@ -122,21 +122,45 @@ class LocalStorage:
         """{name: a stamp of its directory} for every model name, from one scandir and one
         stat per name: every publish or delete renames inside `<store>/<name>/`, which changes
         the stamp. None for a directory changed too recently to trust (see `_stamp`)."""
-        try:
-            entries = os.scandir(self.root)
-        except (FileNotFoundError, NotADirectoryError):
-            return {}
-        now = time.time_ns()
-        with entries:
-            return {
-                e.name: _stamp(e.stat(), now)
-                for e in entries
-                if name_problem(e.name) is None and e.is_dir()
-            }
+        with self._root_fd() as root:
+            if root is None:
+                return {}
+            now = time.time_ns()
+            with os.scandir(root) as entries:  # an fd: each entry's stat() is relative to it
+                return {
+                    e.name: _stamp(e.stat(), now)
+                    for e in entries
+                    if name_problem(e.name) is None and e.is_dir()
+                }
 
-    def manifest_stamp(self, name: str, version: int) -> Stamp | None:
-        """A stamp of one manifest file (catches a manifest edited or replaced in place)."""
-        return path_stamp(self.manifest_path(name, version))
+    def manifest_stamps(self, wanted: Iterable[tuple[str, int]]) -> list[Stamp | None]:
+        """Stamps of the manifests of `wanted` (name, version), in order: these catch a
+        manifest edited or replaced in place, which leaves its model's directory as it was."""
+        with self._root_fd() as root:
+            now = time.time_ns()
+            stamps: list[Stamp | None] = []
+            for name, version in wanted:
+                try:
+                    st = os.stat(f"{name}{os.sep}{version}{os.sep}{MANIFEST}", dir_fd=root)
+                except (OSError, TypeError):  # TypeError: no root, so no store
+                    stamps.append(None)
+                else:
+                    stamps.append(_stamp(st, now))
+            return stamps
+
+    @contextmanager
+    def _root_fd(self) -> Iterator[int | None]:
+        """The store's directory opened once, so that thousands of stats resolve one name
+        each rather than the whole path (a third of their time); None if there is none."""
+        try:
+            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
+            yield None
+            return
+        try:
+            yield fd
+        finally:
+            os.close(fd)
 
     def read_manifests(self, wanted: Iterable[tuple[str, int]]) -> Manifests:
         found: Manifests = {}

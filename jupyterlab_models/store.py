@@ -235,20 +235,27 @@ class ModelStore:
         root = self._storage.root
         cache = list_cache.remembered(root)
         stamps = self._storage.stamps()
-        fresh: dict[str, tuple[ModelInfo, int]] = {}
-        for name, stamp in stamps.items():
-            hit = cache.get(name)
-            if stamp is not None and hit is not None and hit[0] == stamp:
-                info = hit[2]
-                if self._storage.manifest_stamp(name, info.version) == hit[1]:
-                    fresh[name] = info, hit[3]
+        unchanged = [
+            (name, hit)
+            for name, stamp in stamps.items()
+            if stamp is not None and (hit := cache.get(name)) is not None and hit[0] == stamp
+        ]
+        manifest_stamps = self._storage.manifest_stamps((n, hit[2].version) for n, hit in unchanged)
+        fresh: dict[str, tuple[ModelInfo, int]] = {
+            name: (hit[2], hit[3])
+            for (name, hit), manifest_stamp in zip(unchanged, manifest_stamps)
+            if manifest_stamp == hit[1]
+        }
         changed = {n: self._storage.version_numbers(n) for n in stamps if n not in fresh}
         gone = cache.keys() - stamps.keys()
         for name in gone | changed.keys():
             cache.pop(name, None)
-        for name, (info, count) in self._latest_of(changed).items():
+        read = self._latest_of(changed)
+        manifest_stamps = self._storage.manifest_stamps(
+            (n, info.version) for n, (info, _) in read.items()
+        )
+        for (name, (info, count)), manifest_stamp in zip(read.items(), manifest_stamps):
             fresh[name] = info, count
-            manifest_stamp = self._storage.manifest_stamp(name, info.version)
             if stamps[name] is not None and manifest_stamp is not None:
                 cache[name] = stamps[name], manifest_stamp, info, count
         if len(changed) + len(gone) >= list_cache.REWRITE_AFTER:

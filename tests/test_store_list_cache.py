@@ -5,10 +5,12 @@ the cache is trusted, then change the store (or the cache file) behind its back.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 import os
-import re
+import pickle
 import shutil
 import subprocess
 import sys
@@ -17,7 +19,8 @@ import time
 import pytest
 from store_raw import age_tree
 
-from jupyterlab_models import ModelStore, list_cache
+from jupyterlab_models import ModelsError, ModelStore, list_cache
+from jupyterlab_models.manifest import DEFERRED, EAGER
 from jupyterlab_models.storage import RACY_NS
 
 PAST = time.time() - 10 * RACY_NS / 1e9
@@ -198,10 +201,35 @@ def _flip_last_byte(raw: bytes) -> bytes:
     return raw[:-2] + bytes([raw[-2] ^ 1]) + raw[-1:]
 
 
-def _signed(body: bytes, format_: int = list_cache.FORMAT) -> bytes:
-    header = {"format": format_, "sha256": hashlib.sha256(body).hexdigest()}
-    return json.dumps(header).encode() + b"\n" + body
+def _parts(raw: bytes) -> tuple[list, bytes]:
+    """The index entries and the deferred texts of a cache file."""
+    _header, index, deferred = raw.split(b"\n", 2)
+    return json.loads(index), deferred
 
+
+def _signed(index: object, deferred: bytes = b"", **header: object) -> bytes:
+    """A cache file with a valid checksum over `index` (entries, or raw bytes) and `deferred`."""
+    raw_index = index if isinstance(index, bytes) else json.dumps(index).encode()
+    rest = raw_index + b"\n" + deferred
+    header = {"format": list_cache.FORMAT, "fields": EAGER, **header}
+    return (
+        json.dumps({**header, "sha256": hashlib.sha256(rest).hexdigest()}).encode() + b"\n" + rest
+    )
+
+
+def _edited(raw: bytes, edit) -> bytes:
+    """`raw` with `edit(entries)` applied to its index entries, signed again."""
+    entries, deferred = _parts(raw)
+    edit(entries)
+    return _signed(entries, deferred)
+
+
+def _resigned(raw: bytes, **header: object) -> bytes:
+    index, deferred = raw.split(b"\n", 2)[1:]
+    return _signed(index, deferred, **header)
+
+
+CREATED_AT = EAGER.index("created_at")
 
 DAMAGES = {
     "a flipped byte": _flip_last_byte,
@@ -209,13 +237,18 @@ DAMAGES = {
     "empty": lambda raw: b"",
     "not JSON": lambda raw: b"\x00\xff garbage \n{[",
     "header only": lambda raw: raw.partition(b"\n")[0],
-    "a newer format": lambda raw: _signed(raw.partition(b"\n")[2], list_cache.FORMAT + 1),
-    "entries of another shape": lambda raw: _signed(b'[["a", 1]]'),
-    "a manifest missing a field": lambda raw: _signed(
-        raw.partition(b"\n")[2].replace(b'"user":', b'"someone":')
+    "a newer format": lambda raw: _resigned(raw, format=list_cache.FORMAT + 1),
+    "the fields of another ModelInfo": lambda raw: _resigned(raw, fields=[*EAGER, "owner"]),
+    "entries of another shape": lambda raw: _signed([["a", 1]]),
+    "a manifest missing a field": lambda raw: _edited(raw, lambda entries: entries[1][4].pop()),
+    "a created_at not in UTC": lambda raw: _edited(
+        raw,
+        lambda entries: entries[1][4].__setitem__(
+            CREATED_AT, entries[1][4][CREATED_AT].replace("Z", "+01:00")
+        ),
     ),
-    "a created_at not in UTC": lambda raw: _signed(
-        re.sub(rb'("created_at":"[^"]*)Z"', rb'\1+01:00"', raw.partition(b"\n")[2])
+    "deferred lengths that do not add up": lambda raw: _edited(
+        raw, lambda entries: entries[0].__setitem__(5, entries[0][5] - 1)
     ),
 }
 
@@ -237,6 +270,19 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_rewritten(
         assert f.read() == good  # rewritten from what was read
 
 
+def test_the_signing_helper_makes_a_file_that_is_trusted(rewrite_always, aged_store, monkeypatch):
+    """The damages above are refused for what they change, not for how the test signs them."""
+    path = cache_file(aged_store)
+    with open(path, "rb") as f:
+        good = f.read()
+    with open(path, "wb") as f:
+        f.write(_edited(good, lambda entries: None))
+    list_cache.forget_all()
+    reads = ManifestReads(aged_store, monkeypatch)
+    assert listed(aged_store) == EXPECTED
+    assert reads.names == []
+
+
 def test_a_forged_entry_with_a_valid_checksum_cannot_hide_a_change(
     rewrite_always, aged_store, clf, monkeypatch
 ):
@@ -244,15 +290,58 @@ def test_a_forged_entry_with_a_valid_checksum_cannot_hide_a_change(
     stamps do not match the store is read again whatever it says."""
     path = cache_file(aged_store)
     with open(path, "rb") as f:
-        body = f.read().partition(b"\n")[2]
-    entries = json.loads(body)
-    for entry in entries:
-        entry[1][1] += 1  # the directory's mtime
-        entry[4]["description"] = "forged"
+        good = f.read()
+
+    def forge(entries):
+        for entry in entries:
+            entry[1][1] += 1  # the directory's mtime
+            entry[4][EAGER.index("description")] = "forged"
+
     with open(path, "wb") as f:
-        f.write(_signed(json.dumps(entries).encode()))
+        f.write(_edited(good, forge))
     list_cache.forget_all()
     assert {i.description for i in aged_store.list()} == {""}
+
+
+def test_files_and_extra_are_read_from_the_file_only_when_used(rewrite_always, aged_store):
+    """The first list() of a process leaves each manifest's files, library_versions and extra
+    as text; reading one parses them, with the same values as the manifest's."""
+    list_cache.forget_all()
+    info = aged_store.list()[0]
+    assert set(DEFERRED).isdisjoint(vars(info))
+    assert info.files == aged_store.info("a").files
+    assert set(DEFERRED) <= vars(info).keys()
+    assert info.extra == aged_store.info("a").extra
+
+
+def test_a_model_listed_from_the_file_pickles_and_copies_with_every_field(
+    rewrite_always, aged_store
+):
+    list_cache.forget_all()
+    info = aged_store.list()[0]
+    assert pickle.loads(pickle.dumps(info)) == aged_store.info("a")
+    assert copy.deepcopy(aged_store.list()[1]) == aged_store.info("b")
+    assert dataclasses.replace(aged_store.list()[2], description="x").files == (
+        aged_store.info("c").files
+    )
+
+
+def test_deferred_fields_damaged_under_a_valid_checksum_raise_integrity(rewrite_always, aged_store):
+    """Only a forger can get here (the checksum catches damage): reading the fields then
+    fails with a clear error instead of returning something else."""
+    path = cache_file(aged_store)
+    with open(path, "rb") as f:
+        entries, deferred = _parts(f.read())
+    forged = deferred.replace(b'"files":', b'"filez":', 1)
+    with open(path, "wb") as f:
+        f.write(_signed(entries, forged))
+    list_cache.forget_all()
+    info = aged_store.list()[0]
+    assert info.description == ""  # the eager fields are fine
+    with pytest.raises(ModelsError) as caught:
+        _ = info.extra
+    assert caught.value.code == "integrity"
+    assert "damaged" in str(caught.value)
 
 
 def test_a_few_changes_leave_the_file_alone(aged_store, clf, monkeypatch):
@@ -293,7 +382,7 @@ def test_gc_removes_a_cache_file_left_half_written(aged_store):
     os.makedirs(staging, exist_ok=True)
     leftover = os.path.join(staging, "0123abcd" + list_cache.FILE)
     with open(leftover, "wb") as f:
-        f.write(b'{"format": 1, "sha')
+        f.write(b'{"format": 2, "sha')
     an_hour_ago = time.time() - 3700
     os.utime(leftover, (an_hour_ago, an_hour_ago))
     assert aged_store.gc() == [".staging/0123abcd" + list_cache.FILE]
