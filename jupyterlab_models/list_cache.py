@@ -8,10 +8,10 @@ model's directory (a publish or delete renames inside it) and its latest manifes
 place). The file is a cache, never the truth: a missing, damaged or foreign one is ignored, a
 failed write is ignored, and deleting it only makes the next `list()` read every manifest.
 
-File layout: a header line `{"format": 2, "fields": [...], "sha256": <hex of the rest>}`, then
-an index line, a JSON list of `[name, directory stamp, manifest stamp, number of versions,
-[the manifest's EAGER fields, in the header's order], length]`, then the manifests' DEFERRED
-fields (see manifest.py), one JSON object of `length` bytes per index entry, back to back. The
+File layout: a header line `{"format": 2, "sha256": <hex of the rest>}`, then an index line,
+a JSON list of `[name, directory stamp, manifest stamp, number of versions, the manifest's
+summary (all but its DEFERRED fields, see manifest.py), length]`, then the DEFERRED fields of
+each manifest, one JSON object of `length` bytes per index entry, back to back. The
 first list() of a process parses only the index; a model's deferred text is parsed when one of
 those fields is first read. The checksum stands in for validating each manifest again (which
 costs more than parsing them): the file holds only manifests that passed `ModelInfo.from_dict`
@@ -26,7 +26,7 @@ import json
 import os
 import uuid
 
-from .manifest import EAGER, ModelInfo
+from .manifest import ModelInfo
 from .protocol import ModelsError
 from .storage import STAGING, Stamp, _unlink
 
@@ -60,12 +60,12 @@ def write(root: str, memory: dict[str, Entry]) -> None:
     `.staging`, then rename); a read-only or full store keeps its old file or none."""
     index, deferred = [], []
     for name, (directory, manifest, info, count) in sorted(memory.items()):
-        eager, text = info.trusted_parts()
-        index.append([name, directory, manifest, count, eager, len(text)])
+        summary, text = info.trusted_parts()
+        index.append([name, directory, manifest, count, summary, len(text)])
         deferred.append(text)
     index_line = json.dumps(index, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     rest = index_line.encode("utf-8") + b"\n" + b"".join(deferred)
-    header = {"format": FORMAT, "fields": EAGER, "sha256": hashlib.sha256(rest).hexdigest()}
+    header = {"format": FORMAT, "sha256": hashlib.sha256(rest).hexdigest()}
     staging = os.path.join(root, STAGING)
     temporary = os.path.join(staging, f"{uuid.uuid4().hex}{FILE}")
     try:
@@ -93,7 +93,6 @@ def _read(path: str) -> dict[str, Entry]:
         meta = json.loads(view[:end_of_header].tobytes())
         if (
             meta.get("format") != FORMAT
-            or meta.get("fields") != list(EAGER)
             or meta.get("sha256") != hashlib.sha256(view[end_of_header + 1 :]).hexdigest()
         ):
             return {}
@@ -104,11 +103,11 @@ def _read(path: str) -> dict[str, Entry]:
         gc.disable()
         try:
             memory, start = {}, end_of_index + 1
-            for name, directory, manifest, count, eager, length in index:
+            for name, directory, manifest, count, summary, length in index:
                 # The deferred text stays a view of `data` (kept alive by it) until parsed.
                 text = view[start : start + length]
                 start += length
-                info = ModelInfo.from_trusted(eager, text)
+                info = ModelInfo.from_trusted(summary, text)
                 memory[name] = (tuple(directory), tuple(manifest), info, count)
             return memory if start == len(data) else {}
         finally:

@@ -101,26 +101,29 @@ class ModelInfo:
         return cls(**values)
 
     @classmethod
-    def from_trusted(cls, eager: list[Any], deferred: bytes | memoryview) -> ModelInfo:
+    def from_trusted(cls, summary: dict[str, Any], deferred: bytes | memoryview) -> ModelInfo:
         """A manifest that passed `from_dict` and was kept intact since (list_cache.py checks
         a sha256 over it), from `trusted_parts`: only `created_at` is parsed again, and the
-        DEFERRED fields only when first read. Fills the instance's __dict__ directly: the
-        frozen dataclass's __init__ sets each field through object.__setattr__, ten times
-        slower, for thousands of manifests."""
-        if len(eager) != len(EAGER):
+        DEFERRED fields only when first read. `summary` becomes the instance's __dict__ (it
+        was just parsed, nobody else holds it): the frozen dataclass's __init__ sets each
+        field through object.__setattr__, ten times slower, for thousands of manifests."""
+        if summary.keys() != _EAGER_SET:
             _invalid("the fields are not those of a manifest")
         info = object.__new__(cls)
-        state = info.__dict__
-        state.update(zip(EAGER, eager))
-        state["created_at"] = _parse_trusted_time(state["created_at"])
-        state[_DEFERRED_TEXT] = deferred
+        object.__setattr__(info, "__dict__", summary)
+        summary["created_at"] = _parse_trusted_time(summary["created_at"])
+        summary[_DEFERRED_TEXT] = deferred
         return info
 
-    def trusted_parts(self) -> tuple[list[Any], bytes | memoryview]:
-        """The EAGER field values (`created_at` as text) and the DEFERRED fields as JSON text,
-        for `from_trusted`; the text is reused as it is if no deferred field was read."""
-        eager = [getattr(self, field) for field in EAGER]
-        eager[_CREATED_AT] = format_time(self.created_at)
+    def summary(self) -> dict[str, Any]:
+        """Every field but the DEFERRED ones, as JSON-able data (`created_at` as text)."""
+        data = {field: getattr(self, field) for field in EAGER}
+        data["created_at"] = format_time(self.created_at)
+        return data
+
+    def trusted_parts(self) -> tuple[dict[str, Any], bytes | memoryview]:
+        """The summary and the DEFERRED fields as JSON text, for `from_trusted`; the text is
+        reused as it is if no deferred field was read."""
         deferred = self.__dict__.get(_DEFERRED_TEXT)
         if deferred is None:
             deferred = json.dumps(
@@ -129,7 +132,7 @@ class ModelInfo:
                 ensure_ascii=False,
                 allow_nan=False,
             ).encode("utf-8")
-        return eager, deferred
+        return self.summary(), deferred
 
     def __getstate__(self) -> dict[str, Any]:
         # For pickle and copy: every field, the deferred ones parsed (a memoryview of the
@@ -177,7 +180,7 @@ assert tuple(_FIELD_TYPES) == tuple(f.name for f in dataclasses.fields(ModelInfo
 # list() of a process on a big store several times cheaper (no parsing, far fewer objects).
 DEFERRED = ("files", "library_versions", "extra")
 EAGER = tuple(field for field in _FIELD_TYPES if field not in DEFERRED)
-_CREATED_AT = EAGER.index("created_at")
+_EAGER_SET = frozenset(EAGER)
 _DEFERRED_TEXT = "_deferred_json"
 
 
