@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-PROTOCOL_VERSION = 1
+# 2: `list` answers with summaries (no files, library_versions or extra).
+PROTOCOL_VERSION = 2
 COMM_TARGET = "jupyterlab_models"
 
 BAD_REQUEST = "bad_request"

@@ -10,6 +10,7 @@ import {
   IListResult,
   ILoadResult,
   IModelInfo,
+  IModelSummary,
   IVariableInfo
 } from './protocol';
 
@@ -109,7 +110,7 @@ export class ModelsModel {
   get kernelLibraryVersions(): Readonly<Record<string, string>> {
     return this._kernelLibraryVersions;
   }
-  get models(): readonly IModelInfo[] {
+  get models(): readonly IModelSummary[] {
     return this._models;
   }
   get variables(): readonly IVariableInfo[] {
@@ -127,7 +128,7 @@ export class ModelsModel {
   }
 
   /** The models the list shows: matching the search, in the chosen order. */
-  get visibleModels(): readonly IModelInfo[] {
+  get visibleModels(): readonly IModelSummary[] {
     return filterAndSort(this._models, this._listState);
   }
   get listState(): IListState {
@@ -138,16 +139,17 @@ export class ModelsModel {
     return this._listStateChanged;
   }
 
-  /** The model version the details show: the chosen version, else the latest. */
-  get selected(): IModelInfo | null {
+  /**
+   * The model version the details show: the chosen version, else the latest. The whole
+   * manifest once `versions` answered; until then the latest version's summary from the list.
+   */
+  get selected(): IModelSummary | IModelInfo | null {
     const latest = this._models.find(m => m.name === this._selectedName);
     if (!latest) {
       return null;
     }
-    const chosen = this._selectedVersions.find(
-      v => v.version === this._selectedVersion
-    );
-    return chosen ?? latest;
+    const wanted = this._selectedVersion ?? latest.version;
+    return this._selectedVersions.find(v => v.version === wanted) ?? latest;
   }
   /** Every version of the selected model, oldest first (empty until fetched). */
   get selectedVersions(): readonly IModelInfo[] {
@@ -300,8 +302,8 @@ export class ModelsModel {
         },
         { onProgress: this._onProgress }
       );
+      this._selectedName = model.name; // the reload fetches its versions
       await this._reloadList(bridge);
-      this._selectedName = model.name;
       return model;
     });
   }
@@ -521,7 +523,7 @@ export class ModelsModel {
   ) => KernelBridge;
   private _error: string | null = null;
   private _errorReason: unknown = null;
-  private _models: IModelInfo[] = [];
+  private _models: IModelSummary[] = [];
   private _versionCounts: Record<string, number> = {};
   private _notebook: INotebookBinding | null = null;
   private _packageVersion = '';
@@ -547,9 +549,9 @@ export class ModelsModel {
  * ordered by name (A→Z), date (newest first) or size (largest first).
  */
 export function filterAndSort(
-  models: readonly IModelInfo[],
+  models: readonly IModelSummary[],
   state: IListState
-): IModelInfo[] {
+): IModelSummary[] {
   const query = state.query.trim().toLowerCase();
   const matching = query
     ? models.filter(m =>
@@ -558,13 +560,13 @@ export function filterAndSort(
         )
       )
     : [...models];
-  const byName = (a: IModelInfo, b: IModelInfo) =>
+  const byName = (a: IModelSummary, b: IModelSummary) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   const order = {
     name: byName,
-    date: (a: IModelInfo, b: IModelInfo) =>
+    date: (a: IModelSummary, b: IModelSummary) =>
       b.created_at.localeCompare(a.created_at) || byName(a, b),
-    size: (a: IModelInfo, b: IModelInfo) =>
+    size: (a: IModelSummary, b: IModelSummary) =>
       b.size_bytes - a.size_bytes || byName(a, b)
   }[state.sort];
   return matching.sort(order);

@@ -3,7 +3,7 @@
  * See docs/PROTOCOL.md; both sides are tested against tests/fixtures/protocol/*.json.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The comm target the kernel side registers. */
 export const COMM_TARGET = 'jupyterlab_models';
@@ -109,9 +109,22 @@ export interface IVariableInfo {
   format: string;
 }
 
+/** What a listing holds of a model version: every manifest field but these three. */
+export type IModelSummary = Omit<
+  IModelInfo,
+  'files' | 'library_versions' | 'extra'
+>;
+
+/** Whether a model version is the whole manifest (from `info`, `versions`, `save`, `load`). */
+export function isWholeManifest(
+  model: IModelSummary | IModelInfo
+): model is IModelInfo {
+  return 'files' in model;
+}
+
 export interface IListResult {
   /** The latest version of each model, sorted by name. */
-  models: IModelInfo[];
+  models: IModelSummary[];
   version_counts: Record<string, number>;
 }
 

@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from jupyterlab_models.protocol import PROTOCOL_VERSION
+
 PROTOCOL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "protocol"
 SERVER_ROOT = "{server_root}"  # replaced by a temporary directory when the cases run
 
@@ -24,12 +26,15 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "hello",
         "Handshake: no store setting, so the store is <server_root>/.jupyterlab-models.",
-        {"op": "hello", "args": {"protocol_version": 1, "store": "", "server_root": SERVER_ROOT}},
+        {
+            "op": "hello",
+            "args": {"protocol_version": PROTOCOL_VERSION, "store": "", "server_root": SERVER_ROOT},
+        },
     ),
     (
         "error_protocol_mismatch",
         "A frontend speaking another protocol version is refused.",
-        {"op": "hello", "args": {"protocol_version": 2}},
+        {"op": "hello", "args": {"protocol_version": PROTOCOL_VERSION + 1}},
     ),
     ("variables", "The supported models among the kernel's variables.", {"op": "variables"}),
     (

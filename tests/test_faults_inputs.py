@@ -32,6 +32,7 @@ from test_kernel_live import REGISTER, client  # noqa: F401  (a module-scoped re
 
 from jupyterlab_models import ModelsError, ModelStore
 from jupyterlab_models.kernel import KernelState, handle
+from jupyterlab_models.protocol import PROTOCOL_VERSION
 
 BIG = 50 * 1024 * 1024  # a 50 MB field
 INJECTION = "__import__('os').system('touch PWNED')"
@@ -405,7 +406,11 @@ def test_bad_input(case, store, namespace, tmp_path, monkeypatch):
     if case.request is not None:
         state = KernelState()
         _, hello = _dispatch(
-            {"id": "h", "op": "hello", "args": {"protocol_version": 1, "store": store.location}},
+            {
+                "id": "h",
+                "op": "hello",
+                "args": {"protocol_version": PROTOCOL_VERSION, "store": store.location},
+            },
             namespace,
             state,
         )
@@ -452,7 +457,11 @@ def test_variable_deleted_between_listing_and_saving(store, namespace):
     state = KernelState()
     before = snapshot(store)
     _dispatch(
-        {"id": "h", "op": "hello", "args": {"protocol_version": 1, "store": store.location}},
+        {
+            "id": "h",
+            "op": "hello",
+            "args": {"protocol_version": PROTOCOL_VERSION, "store": store.location},
+        },
         namespace,
         state,
     )
@@ -482,7 +491,11 @@ def test_library_too_old_is_a_warning(store, data):
     state = KernelState()
     namespace: dict = {}
     _dispatch(
-        {"id": "h", "op": "hello", "args": {"protocol_version": 1, "store": store.location}},
+        {
+            "id": "h",
+            "op": "hello",
+            "args": {"protocol_version": PROTOCOL_VERSION, "store": store.location},
+        },
         namespace,
         state,
     )
@@ -503,6 +516,7 @@ BLOCKED = textwrap.dedent(
     sys.modules["lightgbm"] = None  # as if lightgbm were not installed in this kernel
     from jupyterlab_models import ModelsError, ModelStore
     from jupyterlab_models.kernel import KernelState, handle
+    from jupyterlab_models.protocol import PROTOCOL_VERSION
     store = sys.argv[1]
     try:
         ModelStore(store).load("Model")
@@ -510,8 +524,8 @@ BLOCKED = textwrap.dedent(
     except ModelsError as exc:
         api = [exc.code, exc.message]
     out, state = [], KernelState()
-    handle({"id": "h", "op": "hello", "args": {"protocol_version": 1, "store": store}}, {},
-           state, out.append)
+    hello = {"protocol_version": PROTOCOL_VERSION, "store": store}
+    handle({"id": "h", "op": "hello", "args": hello}, {}, state, out.append)
     handle({"id": "l", "op": "load", "args": {"name": "Model", "variable": "m"}}, {}, state,
            out.append)
     handle({"id": "i", "op": "list", "args": {}}, {}, state, out.append)
@@ -550,7 +564,9 @@ def test_protocol_abuse_in_a_real_kernel(client, tmp_path):  # noqa: F811
     assert client.execute(REGISTER, silent=True)["status"] == "ok"
     assert client.execute("import lightgbm, numpy as np")["status"] == "ok"
     client.open_comm()
-    (hello,) = client.request("hello", protocol_version=1, store=str(tmp_path / "store"))
+    (hello,) = client.request(
+        "hello", protocol_version=PROTOCOL_VERSION, store=str(tmp_path / "store")
+    )
     assert hello["ok"]
     for case in LIVE:
         request = case.request
@@ -581,7 +597,9 @@ def test_protocol_abuse_in_a_real_kernel(client, tmp_path):  # noqa: F811
             break
         assert msg["content"].get("data", {}).get("id") != "late"
     client.open_comm()
-    (hello,) = client.request("hello", protocol_version=1, store=str(tmp_path / "store"))
+    (hello,) = client.request(
+        "hello", protocol_version=PROTOCOL_VERSION, store=str(tmp_path / "store")
+    )
     (listed,) = client.request("list")
     assert listed["ok"] and listed["result"]["models"] == []
     assert not os.path.exists(tmp_path / "PWNED")

@@ -26,6 +26,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from test_kernel_live import REGISTER, TIMEOUT, Client
 
 from jupyterlab_models import ModelStore
+from jupyterlab_models.protocol import PROTOCOL_VERSION
 
 BIG_ONNX = textwrap.dedent(
     """
@@ -74,7 +75,7 @@ def _start_panel_session(client: Client, store: str) -> None:
     """What the panel does on a (re)started kernel: register, open the comm, hello."""
     assert client.execute(REGISTER, silent=True)["status"] == "ok"
     client.open_comm()
-    (hello,) = client.request("hello", protocol_version=1, store=store)
+    (hello,) = client.request("hello", protocol_version=PROTOCOL_VERSION, store=store)
     assert hello["ok"], hello
 
 

@@ -29,6 +29,7 @@ from sklearn.linear_model import LogisticRegression
 
 from jupyterlab_models import ModelsError, ModelStore
 from jupyterlab_models.kernel import KernelState, handle
+from jupyterlab_models.protocol import PROTOCOL_VERSION
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -199,7 +200,7 @@ def test_skops_needs_the_callers_trust(tmp_path, data):
     namespace: dict = {}
     state = KernelState()
     replies: list[dict] = []
-    hello = {"protocol_version": 1, "store": store.location}
+    hello = {"protocol_version": PROTOCOL_VERSION, "store": store.location}
     handle({"id": "h", "op": "hello", "args": hello}, namespace, state, replies.append)
     args = {"name": "home", "variable": "m"}
     handle({"id": "1", "op": "load", "args": args}, namespace, state, replies.append)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 
 import numpy as np
 import pytest
+from store_raw import age_tree
 
-from jupyterlab_models import __version__, formats
+from jupyterlab_models import __version__, formats, list_cache
 from jupyterlab_models.kernel import KernelState, handle
+from jupyterlab_models.manifest import DEFERRED
+from jupyterlab_models.protocol import PROTOCOL_VERSION
 
 _ids = itertools.count(1)
 
@@ -52,15 +56,15 @@ def session(tmp_path, clf, data):
     s = Session(
         {"clf": clf, "X": X, "In": [], "_secret": clf, "hidden_model": clf}, {"In", "hidden_model"}
     )
-    s.ok("hello", protocol_version=1, store=str(tmp_path / "store"))
+    s.ok("hello", protocol_version=PROTOCOL_VERSION, store=str(tmp_path / "store"))
     return s
 
 
 def test_hello(tmp_path):
     s = Session({})
-    result = s.ok("hello", protocol_version=1, store="", server_root=str(tmp_path))
+    result = s.ok("hello", protocol_version=PROTOCOL_VERSION, store="", server_root=str(tmp_path))
     assert result == {
-        "protocol_version": 1,
+        "protocol_version": PROTOCOL_VERSION,
         "package_version": __version__,
         "store": str(tmp_path / ".jupyterlab-models"),
         "libraries": {fmt.LIBRARY: True for fmt in formats.FORMATS},
@@ -68,10 +72,15 @@ def test_hello(tmp_path):
     }
     assert s.state.get_store().location == result["store"]
     # the setting wins over the server root
-    result = s.ok("hello", protocol_version=1, store=str(tmp_path / "x"), server_root=str(tmp_path))
+    result = s.ok(
+        "hello",
+        protocol_version=PROTOCOL_VERSION,
+        store=str(tmp_path / "x"),
+        server_root=str(tmp_path),
+    )
     assert result["store"] == str(tmp_path / "x")
-    assert s.error("hello", protocol_version=2) == "protocol_mismatch"
-    assert s.error("hello", protocol_version="1") == "bad_request"
+    assert s.error("hello", protocol_version=PROTOCOL_VERSION + 1) == "protocol_mismatch"
+    assert s.error("hello", protocol_version=str(PROTOCOL_VERSION)) == "bad_request"
     assert s.error("hello", protocol_version=True) == "bad_request"
     assert s.error("hello") == "bad_request"
 
@@ -124,6 +133,30 @@ def test_save_load_delete(session, clf, data):
     assert session.ok("delete", name="m", version=1) == {"deleted": [1]}
     assert session.ok("delete", name="m") == {"deleted": [2]}
     assert session.ok("list") == {"models": [], "version_counts": {}}
+
+
+def test_list_answers_with_summaries_and_versions_with_whole_manifests(session):
+    saved = session.ok("save", variable="clf", name="m", description="d")["model"]
+    (listed,) = session.ok("list")["models"]
+    assert listed == {k: v for k, v in saved.items() if k not in DEFERRED}
+    assert session.ok("versions", name="m")["versions"] == [saved]
+
+
+def test_a_kernel_listing_from_the_cache_file_parses_no_deferred_field(
+    session, tmp_path, monkeypatch
+):
+    """What the panel's `list` costs in a new kernel on a big store: the summaries only."""
+    for name in ("a", "b"):
+        session.ok("save", variable="clf", name=name)
+    store = session.state.get_store()
+    age_tree(store.location, time.time() - 3600)
+    monkeypatch.setattr(list_cache, "REWRITE_AFTER", 1)
+    list_cache.forget_all()
+    session.ok("list")  # reads both manifests, writes the cache file
+    list_cache.forget_all()  # a new kernel: from the file
+    assert [m["name"] for m in session.ok("list")["models"]] == ["a", "b"]
+    cached = [entry[2] for entry in list_cache.remembered(store.location).values()]
+    assert len(cached) == 2 and all(set(DEFERRED).isdisjoint(vars(i)) for i in cached)
 
 
 def test_error_codes(session):
@@ -188,7 +221,7 @@ def test_malformed_requests(session, request_, reply_id):
 def test_unexpected_exceptions_become_internal(session, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    session.ok("hello", protocol_version=1, store=str(blocker))
+    session.ok("hello", protocol_version=PROTOCOL_VERSION, store=str(blocker))
     _, reply = session.request("save", variable="clf", name="m")
     assert reply["error"]["code"] == "internal"
     assert reply["error"]["message"].startswith(("NotADirectoryError", "FileExistsError"))

@@ -15,6 +15,7 @@ import tiny_models
 from store_raw import raw_files, read_raw
 
 from jupyterlab_models import ModelStore, ModelStoreError
+from jupyterlab_models.protocol import PROTOCOL_VERSION
 from jupyterlab_models.remote import has_password, scrub
 
 pytest_plugins = ["store_backends"]
@@ -159,7 +160,7 @@ def test_the_kernel_refuses_a_store_url_with_a_password():
     from jupyterlab_models.kernel import KernelState, handle
 
     messages = []
-    args = {"protocol_version": 1, "store": "s3://u:pa55word@bucket/x"}
+    args = {"protocol_version": PROTOCOL_VERSION, "store": "s3://u:pa55word@bucket/x"}
     handle({"id": "1", "op": "hello", "args": args}, {}, KernelState(), messages.append)
     assert messages[-1]["error"]["code"] == "bad_request"
     assert "pa55word" not in json.dumps(messages)

@@ -1,6 +1,7 @@
 import { Signal } from '@lumino/signaling';
 import { KernelBridge } from '../bridge';
 import { filterAndSort, ModelsModel, SLOW_OPERATION_MS } from '../model';
+import { isWholeManifest } from '../protocol';
 import { FakeKernel, fixtureAnswers, protocolFixtures } from './fixtures';
 
 /** A notebook binding whose session context holds a fake kernel. */
@@ -185,6 +186,31 @@ describe('ModelsModel', () => {
     expect(model.selectedVersions).toEqual(result('versions').versions);
     const request = kernel.comms[0].sent.find(r => r.op === 'versions')!;
     expect(request.args).toEqual({ name });
+  });
+
+  it('shows the summary from the list until the whole manifest comes', async () => {
+    const { model } = await readyModel();
+    const summary = result('list').models[0];
+    expect(summary.files).toBeUndefined(); // the list op sends summaries
+    model.select(summary.name);
+    expect(model.selected).toEqual(summary); // versions not answered yet
+    await changedOnce(model, () => model.selectedVersions.length > 0);
+    const whole = result('versions').versions.find(
+      (v: any) => v.version === summary.version
+    );
+    expect(whole.files.length).toBeGreaterThan(0);
+    expect(model.selected).toEqual(whole);
+    expect(isWholeManifest(model.selected!)).toBe(true);
+  });
+
+  it('selects a saved model and fetches its whole manifest', async () => {
+    const { model, kernel } = await readyModel();
+    const saved = result('save').model;
+    await model.save('clf', saved.name, '');
+    expect(model.selected?.name).toBe(saved.name);
+    await changedOnce(model, () => model.selectedVersions.length > 0);
+    const requests = kernel.comms[0].sent.filter(r => r.op === 'versions');
+    expect(requests.map(r => r.args)).toEqual([{ name: saved.name }]);
   });
 
   it('moves the selection with the keyboard, within the visible list', async () => {

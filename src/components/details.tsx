@@ -1,11 +1,14 @@
-/** Every manifest field of the selected model version, its versions, and its actions. */
+/**
+ * Every manifest field of the selected model version, its versions, and its actions. Until the
+ * whole manifest has come (`versions`), the list's summary: library versions and files wait.
+ */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { utcDate, versionWarnings } from '../format';
-import { IModelInfo } from '../protocol';
+import { IModelInfo, IModelSummary, isWholeManifest } from '../protocol';
 
 interface IProps {
-  model: IModelInfo;
+  model: IModelSummary | IModelInfo;
   /** Library versions installed in the kernel, to warn about mismatches. */
   kernelVersions: Readonly<Record<string, string>>;
   versions: readonly IModelInfo[];
@@ -19,9 +22,12 @@ interface IProps {
 
 export function ModelDetails(props: IProps): JSX.Element {
   const { model, versions, busy, trans } = props;
-  const libraryVersions = Object.entries(model.library_versions)
-    .map(([pkg, version]) => `${pkg} ${version}`)
-    .join(', ');
+  const whole = isWholeManifest(model) ? model : null;
+  const libraryVersions = whole
+    ? Object.entries(whole.library_versions)
+        .map(([pkg, version]) => `${pkg} ${version}`)
+        .join(', ') || '—'
+    : '…';
   const rows: [string, string, string][] = [
     ['name', trans.__('Name'), model.name],
     ['version', trans.__('Version'), String(model.version)],
@@ -34,18 +40,18 @@ export function ModelDetails(props: IProps): JSX.Element {
     ['variable', trans.__('Variable'), model.variable ?? '—'],
     ['user', trans.__('User'), model.user],
     ['created', trans.__('Created'), utcDate(model.created_at)],
-    ['libraries', trans.__('Library versions'), libraryVersions || '—'],
+    ['libraries', trans.__('Library versions'), libraryVersions],
     ['python', trans.__('Python'), model.python_version]
   ];
-  const untrusted = model.extra['untrusted'];
-  const mismatches = versionWarnings(
-    model.library_versions,
-    props.kernelVersions
-  );
+  const untrusted = whole?.extra['untrusted'];
+  const mismatches = whole
+    ? versionWarnings(whole.library_versions, props.kernelVersions)
+    : [];
   return (
     <section
       className="jp-Models-details"
       aria-label={trans.__('Details of %1', model.name)}
+      aria-busy={!whole}
     >
       {versions.length > 1 && (
         <label className="jp-Models-versionPicker">
@@ -98,7 +104,7 @@ export function ModelDetails(props: IProps): JSX.Element {
       ))}
       <h3>{trans.__('Files')}</h3>
       <ul className="jp-Models-files">
-        {model.files.map(f => (
+        {whole?.files.map(f => (
           <li key={f.path} data-file={f.path}>
             <span className="jp-Models-filePath">{f.path}</span>{' '}
             <span className="jp-Models-fileSize">

@@ -4,10 +4,10 @@ import * as React from 'react';
 import { humanSize, utcDate } from '../format';
 import { libraryIcon } from '../icons';
 import { IListState, IPendingOperation, SORT_KEYS, SortKey } from '../model';
-import { IModelInfo } from '../protocol';
+import { IModelSummary } from '../protocol';
 
 interface IProps {
-  models: readonly IModelInfo[];
+  models: readonly IModelSummary[];
   versionCount: (name: string) => number;
   total: number;
   selected: string | null;
@@ -197,7 +197,7 @@ function ModelRow(props: {
   index: number;
   count: number;
   versionCount: number;
-  model: IModelInfo;
+  model: IModelSummary;
   selected: boolean;
   progress: IPendingOperation | null;
   onSelect: (name: string) => void;
