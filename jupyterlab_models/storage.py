@@ -122,11 +122,14 @@ class LocalStorage:
         """{name: a stamp of its directory} for every model name, from one scandir and one
         stat per name: every publish or delete renames inside `<store>/<name>/`, which changes
         the stamp. None for a directory changed too recently to trust (see `_stamp`)."""
-        with self._root_fd() as root:
-            if root is None:
+        with self._opened_root() as (fd, _prefix):
+            try:
+                # From an fd, each entry's stat() is relative to it.
+                entries = os.scandir(self.root if fd is None else fd)
+            except (FileNotFoundError, NotADirectoryError):
                 return {}
             now = time.time_ns()
-            with os.scandir(root) as entries:  # an fd: each entry's stat() is relative to it
+            with entries:
                 return {
                     e.name: _stamp(e.stat(), now)
                     for e in entries
@@ -136,29 +139,32 @@ class LocalStorage:
     def manifest_stamps(self, wanted: Iterable[tuple[str, int]]) -> list[Stamp | None]:
         """Stamps of the manifests of `wanted` (name, version), in order: these catch a
         manifest edited or replaced in place, which leaves its model's directory as it was."""
-        with self._root_fd() as root:
+        with self._opened_root() as (fd, prefix):
             now = time.time_ns()
             stamps: list[Stamp | None] = []
             for name, version in wanted:
                 try:
-                    st = os.stat(f"{name}{os.sep}{version}{os.sep}{MANIFEST}", dir_fd=root)
-                except (OSError, TypeError):  # TypeError: no root, so no store
+                    st = os.stat(f"{prefix}{name}{os.sep}{version}{os.sep}{MANIFEST}", dir_fd=fd)
+                except OSError:
                     stamps.append(None)
                 else:
                     stamps.append(_stamp(st, now))
             return stamps
 
     @contextmanager
-    def _root_fd(self) -> Iterator[int | None]:
-        """The store's directory opened once, so that thousands of stats resolve one name
-        each rather than the whole path (a third of their time); None if there is none."""
+    def _opened_root(self) -> Iterator[tuple[int | None, str]]:
+        """(fd, "") of the store's directory, opened for the call, so that thousands of stats
+        relative to it resolve one name each rather than the whole path (10-20 % faster
+        here); (None, "<root>/") where a directory cannot be opened (Windows, no store)."""
         try:
-            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
-        except (FileNotFoundError, NotADirectoryError):
-            yield None
+            fd = None if os.name == "nt" else os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            fd = None
+        if fd is None:
+            yield None, self.root + os.sep
             return
         try:
-            yield fd
+            yield fd, ""
         finally:
             os.close(fd)
 

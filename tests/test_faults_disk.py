@@ -28,6 +28,7 @@ from store_raw import age_tree
 
 from jupyterlab_models import ModelsError, ModelStore, list_cache, storage
 from jupyterlab_models.kernel import KernelState, handle
+from jupyterlab_models.protocol import PROTOCOL_VERSION
 
 pytest_plugins = ["store_backends"]
 
@@ -127,7 +128,11 @@ def test_read_only_store(mount, monkeypatch):
     state = KernelState()
     namespace = {"blob": content("k", 1000)}
     handle(
-        {"id": "h", "op": "hello", "args": {"protocol_version": 1, "store": store.location}},
+        {
+            "id": "h",
+            "op": "hello",
+            "args": {"protocol_version": PROTOCOL_VERSION, "store": store.location},
+        },
         namespace,
         state,
         replies.append,

@@ -306,7 +306,7 @@ CASES: list[Case] = [
     Case(
         "protocol-99",
         "protocol_mismatch",
-        "the kernel speaks protocol version 1",
+        f"the kernel speaks protocol version {PROTOCOL_VERSION}",
         req("hello", protocol_version=99),
     ),
 ]

@@ -112,6 +112,30 @@ def test_a_manifest_replaced_by_rename_with_its_old_mtime_is_read_again(aged_sto
     assert {i.name: i.description for i in aged_store.list()}["c"] == "edited"
 
 
+def test_stats_by_path_where_the_store_cannot_be_opened(aged_store, monkeypatch):
+    """Windows cannot open a directory: the stats then take whole paths, with the same result."""
+    from jupyterlab_models import storage
+
+    real_open = os.open
+
+    def refuse_directories(path, flags, *args, **kwargs):
+        if path == aged_store.location:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(storage.os, "open", refuse_directories)
+    manifest = os.path.join(aged_store.location, "c", "1", "manifest.json")
+    with open(manifest, encoding="utf-8") as f:
+        data = json.load(f)
+    with open(manifest, "w", encoding="utf-8") as f:
+        json.dump({**data, "description": "edited"}, f)
+    age(aged_store.location)
+    reads = ManifestReads(aged_store, monkeypatch)
+    listed = {i.name: (i.version, i.description) for i in aged_store.list()}
+    assert listed == {"a": (1, ""), "b": (2, ""), "c": (1, "edited")}
+    assert reads.names == ["c"]  # the others' stamps matched, by path
+
+
 def test_recent_directories_are_read_again(store, clf, monkeypatch):
     """A stamp younger than RACY_NS is not trusted: a change in the same mtime tick as the
     cached read must not be missed."""
