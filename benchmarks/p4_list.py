@@ -154,7 +154,9 @@ def main() -> int:
             first / bare,
             f"< {TARGET_MS} ms",
             judge(args.smoke, first * 1000 < TARGET_MS),
-            f"{scale}: the process reads the store's .list-cache.json, then stats each model.",
+            f"{scale}: the process reads the store's .list-cache.json, then stats each model; "
+            f"repetitions {ms(min(times['first']))} to {ms(max(times['first']))} (this VM's "
+            "speed drifts over minutes: read a median near the target as about there).",
             {"times": times},
         ),
         Row(
