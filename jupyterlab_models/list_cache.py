@@ -8,14 +8,14 @@ model's directory (a publish or delete renames inside it) and its latest manifes
 place). The file is a cache, never the truth: a missing, damaged or foreign one is ignored, a
 failed write is ignored, and deleting it only makes the next `list()` read every manifest.
 
-File layout: a header line `{"format": 2, "sha256": <hex of the rest>}`, then an index line,
+File layout: a header line `{"format": 3, "sha256": <hex of the rest>}`, then an index line,
 a JSON list of `[name, directory stamp, manifest stamp, number of versions, the manifest's
-summary (all but its DEFERRED fields, see manifest.py), length]`, then the DEFERRED fields of
-each manifest, one JSON object of `length` bytes per index entry, back to back. The
-first list() of a process parses only the index; a model's deferred text is parsed when one of
-those fields is first read. The checksum stands in for validating each manifest again (which
-costs more than parsing them): the file holds only manifests that passed `ModelInfo.from_dict`
-when it was written.
+summary (all but its DEFERRED fields, see manifest.py; `created_at` as text under its own key),
+length]`, then the DEFERRED fields of each manifest, one JSON object of `length` bytes per
+index entry, back to back. The first list() of a process parses only the index; a model's
+deferred text, and its `created_at`, are parsed when first read. The checksum stands in for
+validating each manifest again (which costs more than parsing them): the file holds only
+manifests that passed `ModelInfo.from_dict` when it was written.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from .protocol import ModelsError
 from .storage import STAGING, Stamp, _unlink
 
 FILE = ".list-cache.json"
-FORMAT = 2
+FORMAT = 3
 # Rewrite the file once a list() had to read this many manifests (or forget this many
 # models): fewer cost less to read again than to rewrite the whole file after every save.
 REWRITE_AFTER = 64
 
-# (directory stamp, latest manifest's stamp, latest valid version, number of versions)
-Entry = tuple[Stamp, Stamp, ModelInfo, int]
+# (directory stamp, latest manifest's stamp, (latest valid version, number of versions))
+Entry = tuple[Stamp, Stamp, tuple[ModelInfo, int]]
 
 _MEMORY: dict[str, dict[str, Entry]] = {}
 
@@ -59,7 +59,7 @@ def write(root: str, memory: dict[str, Entry]) -> None:
     """Replace `<root>/.list-cache.json` with `memory`, atomically (temporary file in
     `.staging`, then rename); a read-only or full store keeps its old file or none."""
     index, deferred = [], []
-    for name, (directory, manifest, info, count) in sorted(memory.items()):
+    for name, (directory, manifest, (info, count)) in sorted(memory.items()):
         summary, text = info.trusted_parts()
         index.append([name, directory, manifest, count, summary, len(text)])
         deferred.append(text)
@@ -96,19 +96,18 @@ def _read(path: str) -> dict[str, Entry]:
             or meta.get("sha256") != hashlib.sha256(view[end_of_header + 1 :]).hexdigest()
         ):
             return {}
-        index = json.loads(view[end_of_header + 1 : end_of_index].tobytes())
         # Tens of thousands of new objects, none of them in a cycle: the cyclic garbage
         # collector would run over all of them again and again.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            memory, start = {}, end_of_index + 1
+            index = json.loads(view[end_of_header + 1 : end_of_index].tobytes())
+            memory, start, from_trusted = {}, end_of_index + 1, ModelInfo.from_trusted
             for name, directory, manifest, count, summary, length in index:
                 # The deferred text stays a view of `data` (kept alive by it) until parsed.
                 text = view[start : start + length]
                 start += length
-                info = ModelInfo.from_trusted(summary, text)
-                memory[name] = (tuple(directory), tuple(manifest), info, count)
+                memory[name] = (directory, manifest, (from_trusted(summary, text), count))
             return memory if start == len(data) else {}
         finally:
             if collecting:

@@ -65,7 +65,7 @@ class ModelInfo:
             data["files"] = [dict(entry) for entry in self.files]
             data["library_versions"] = dict(self.library_versions)
             data["extra"] = _json_copy(self.extra)
-        data["created_at"] = format_time(self.created_at)
+        data["created_at"] = self._created_at_text()
         return data
 
     @classmethod
@@ -103,26 +103,27 @@ class ModelInfo:
     @classmethod
     def from_trusted(cls, summary: dict[str, Any], deferred: bytes | memoryview) -> ModelInfo:
         """A manifest that passed `from_dict` and was kept intact since (list_cache.py checks
-        a sha256 over it), from `trusted_parts`: only `created_at` is parsed again, and the
-        DEFERRED fields only when first read. `summary` becomes the instance's __dict__ (it
-        was just parsed, nobody else holds it): the frozen dataclass's __init__ sets each
-        field through object.__setattr__, ten times slower, for thousands of manifests."""
-        if summary.keys() != _EAGER_SET:
+        a sha256 over it), from `trusted_parts`: nothing is validated again, `created_at` is
+        parsed and the DEFERRED fields are, when first read. `summary` becomes the instance's
+        __dict__ (it was just parsed, nobody else holds it): the frozen dataclass's __init__
+        sets each field through object.__setattr__, ten times slower, for thousands of
+        manifests."""
+        if summary.keys() != _TRUSTED_KEYS:
             _invalid("the fields are not those of a manifest")
         info = object.__new__(cls)
         object.__setattr__(info, "__dict__", summary)
-        summary["created_at"] = _parse_trusted_time(summary["created_at"])
         summary[_DEFERRED_TEXT] = deferred
         return info
 
     def summary(self) -> dict[str, Any]:
         """Every field but the DEFERRED ones, as JSON-able data (`created_at` as text)."""
-        data = {field: getattr(self, field) for field in EAGER}
-        data["created_at"] = format_time(self.created_at)
+        data = {field: getattr(self, field) for field in EAGER if field != "created_at"}
+        data["created_at"] = self._created_at_text()
         return data
 
     def trusted_parts(self) -> tuple[dict[str, Any], bytes | memoryview]:
-        """The summary and the DEFERRED fields as JSON text, for `from_trusted`; the text is
+        """The summary (`created_at` as text under another key, so that reading the attribute
+        parses it) and the DEFERRED fields as JSON text, for `from_trusted`; the text is
         reused as it is if no deferred field was read."""
         deferred = self.__dict__.get(_DEFERRED_TEXT)
         if deferred is None:
@@ -132,7 +133,14 @@ class ModelInfo:
                 ensure_ascii=False,
                 allow_nan=False,
             ).encode("utf-8")
-        return self.summary(), deferred
+        summary = self.summary()
+        summary[_CREATED_AT_TEXT] = summary.pop("created_at")
+        return summary, deferred
+
+    def _created_at_text(self) -> str:
+        # An instance from from_trusted keeps the text it was made from until created_at is read.
+        text = self.__dict__.get(_CREATED_AT_TEXT)
+        return text if text is not None else format_time(self.created_at)
 
     def __getstate__(self) -> dict[str, Any]:
         # For pickle and copy: every field, the deferred ones parsed (a memoryview of the
@@ -140,11 +148,15 @@ class ModelInfo:
         return {field: getattr(self, field) for field in _FIELD_TYPES}
 
     def __getattr__(self, name: str) -> Any:
-        # Called only for attributes missing from __dict__: the DEFERRED fields of an instance
-        # made by from_trusted, parsed here on first use. Threads may race to parse the same
-        # text; they store equal values, and the text goes only once they are stored.
+        # Called only for attributes missing from __dict__: `created_at` and the DEFERRED
+        # fields of an instance made by from_trusted, parsed here on first use. Threads may
+        # race to parse the same text; they store equal values, and the text goes only once
+        # they are stored.
+        state = self.__dict__
+        if name == "created_at" and _CREATED_AT_TEXT in state:
+            value = state["created_at"] = _parse_trusted_time(state[_CREATED_AT_TEXT])
+            return value
         if name in DEFERRED:
-            state = self.__dict__
             text = state.get(_DEFERRED_TEXT)
             if text is not None:
                 state.update(_parse_deferred(text))
@@ -181,8 +193,9 @@ assert tuple(_FIELD_TYPES) == tuple(f.name for f in dataclasses.fields(ModelInfo
 # file in about half the time.
 DEFERRED = ("files", "library_versions", "extra")
 EAGER = tuple(field for field in _FIELD_TYPES if field not in DEFERRED)
-_EAGER_SET = frozenset(EAGER)
 _DEFERRED_TEXT = "_deferred_json"
+_CREATED_AT_TEXT = "_created_at_iso"
+_TRUSTED_KEYS = frozenset(EAGER) - {"created_at"} | {_CREATED_AT_TEXT}
 
 
 def utc_now() -> datetime:

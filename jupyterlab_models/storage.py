@@ -27,7 +27,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
@@ -41,6 +41,7 @@ from .protocol import (
 )
 
 if TYPE_CHECKING:
+    from .list_cache import Entry
     from .remote import RemoteStorage
 
 MANIFEST = "manifest.json"
@@ -118,38 +119,48 @@ class LocalStorage:
         """{name: its version numbers}; a version here may still lack a valid manifest."""
         return {name: self.version_numbers(name) for name in self.names()}
 
-    def stamps(self) -> dict[str, Stamp | None]:
-        """{name: a stamp of its directory} for every model name, from one scandir and one
-        stat per name: every publish or delete renames inside `<store>/<name>/`, which changes
-        the stamp. None for a directory changed too recently to trust (see `_stamp`)."""
-        with self._opened_root() as (fd, _prefix):
+    def unchanged(
+        self, remembered: Mapping[str, Entry]
+    ) -> tuple[set[str], dict[str, Stamp | None]]:
+        """(the models still as `remembered` says, {name: its directory's stamp} of every
+        other model), in one pass: a scandir, a stat of each model's directory (a publish or
+        delete renames inside it) and one of each remembered latest manifest (an edit or
+        replacement of the manifest leaves its model's directory as it was). A stamp is None
+        for a directory changed too recently to trust (see `_stamp`). Most of a big store's
+        first list() is spent here, so it is one loop."""
+        same: set[str] = set()
+        others: dict[str, Stamp | None] = {}
+        with self._opened_root() as (fd, prefix):
             try:
                 # From an fd, each entry's stat() is relative to it.
                 entries = os.scandir(self.root if fd is None else fd)
             except (FileNotFoundError, NotADirectoryError):
-                return {}
+                return same, others
             now = time.time_ns()
             with entries:
-                return {
-                    e.name: _stamp(e.stat(), now)
-                    for e in entries
-                    if name_problem(e.name) is None and e.is_dir()
-                }
+                for entry in entries:
+                    name = entry.name
+                    hit = remembered.get(name)
+                    # A remembered name passed name_problem when it was remembered.
+                    if not entry.is_dir() or (hit is None and name_problem(name) is not None):
+                        continue
+                    stamp = _stamp(entry.stat(), now)
+                    if (
+                        hit is not None
+                        and stamp == hit[0]
+                        and stamp is not None
+                        and _manifest_stamp(fd, prefix, name, hit[2][0].version, now) == hit[1]
+                    ):
+                        same.add(name)
+                    else:
+                        others[name] = stamp
+        return same, others
 
     def manifest_stamps(self, wanted: Iterable[tuple[str, int]]) -> list[Stamp | None]:
-        """Stamps of the manifests of `wanted` (name, version), in order: these catch a
-        manifest edited or replaced in place, which leaves its model's directory as it was."""
+        """Stamps of the manifests of `wanted` (name, version), in order."""
         with self._opened_root() as (fd, prefix):
             now = time.time_ns()
-            stamps: list[Stamp | None] = []
-            for name, version in wanted:
-                try:
-                    st = os.stat(f"{prefix}{name}{os.sep}{version}{os.sep}{MANIFEST}", dir_fd=fd)
-                except OSError:
-                    stamps.append(None)
-                else:
-                    stamps.append(_stamp(st, now))
-            return stamps
+            return [_manifest_stamp(fd, prefix, name, version, now) for name, version in wanted]
 
     @contextmanager
     def _opened_root(self) -> Iterator[tuple[int | None, str]]:
@@ -376,13 +387,25 @@ def _gc_locked_dirs(root: str, older_than: float) -> list[str]:
 # calls them).
 RACY_NS = 2_000_000_000
 
-Stamp = tuple[int, int, int, int]
+# A list, as JSON reads it back: the cache file's stamps compare without conversion.
+Stamp = list[int]
 
 
 def _stamp(st: os.stat_result, now_ns: int) -> Stamp | None:
     if abs(now_ns - st.st_mtime_ns) < RACY_NS:
         return None
-    return (st.st_ino, st.st_mtime_ns, st.st_nlink, st.st_size)
+    return [st.st_ino, st.st_mtime_ns, st.st_nlink, st.st_size]
+
+
+def _manifest_stamp(
+    fd: int | None, prefix: str, name: str, version: int, now_ns: int
+) -> Stamp | None:
+    try:
+        return _stamp(
+            os.stat(f"{prefix}{name}{os.sep}{version}{os.sep}{MANIFEST}", dir_fd=fd), now_ns
+        )
+    except OSError:
+        return None
 
 
 def path_stamp(path: str) -> Stamp | None:

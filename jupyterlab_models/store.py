@@ -234,33 +234,23 @@ class ModelStore:
         # that changed since the last one, in this process or (through the cache file) any.
         root = self._storage.root
         cache = list_cache.remembered(root)
-        stamps = self._storage.stamps()
-        unchanged = [
-            (name, hit)
-            for name, stamp in stamps.items()
-            if stamp is not None and (hit := cache.get(name)) is not None and hit[0] == stamp
-        ]
-        manifest_stamps = self._storage.manifest_stamps((n, hit[2].version) for n, hit in unchanged)
-        fresh: dict[str, tuple[ModelInfo, int]] = {
-            name: (hit[2], hit[3])
-            for (name, hit), manifest_stamp in zip(unchanged, manifest_stamps)
-            if manifest_stamp == hit[1]
-        }
-        changed = {n: self._storage.version_numbers(n) for n in stamps if n not in fresh}
-        gone = cache.keys() - stamps.keys()
-        for name in gone | changed.keys():
-            cache.pop(name, None)
-        read = self._latest_of(changed)
+        same, others = self._storage.unchanged(cache)
+        forgotten = cache.keys() - same  # changed or gone
+        for name in forgotten:
+            del cache[name]
+        latest = self._latest_of({name: self._storage.version_numbers(name) for name in others})
         manifest_stamps = self._storage.manifest_stamps(
-            (n, info.version) for n, (info, _) in read.items()
+            (name, info.version) for name, (info, _) in latest.items()
         )
-        for (name, (info, count)), manifest_stamp in zip(read.items(), manifest_stamps):
-            fresh[name] = info, count
-            if stamps[name] is not None and manifest_stamp is not None:
-                cache[name] = stamps[name], manifest_stamp, info, count
-        if len(changed) + len(gone) >= list_cache.REWRITE_AFTER:
+        for (name, latest_and_count), manifest_stamp in zip(latest.items(), manifest_stamps):
+            if others[name] is not None and manifest_stamp is not None:
+                cache[name] = others[name], manifest_stamp, latest_and_count
+        if len(others) + len(forgotten - others.keys()) >= list_cache.REWRITE_AFTER:
             list_cache.write(root, cache)
-        return [fresh[name] for name in sorted(fresh)]
+        return [
+            latest[name] if name in latest else cache[name][2]
+            for name in sorted(same.union(latest))
+        ]
 
     def _latest_of(self, scanned: dict[str, list[int]]) -> dict[str, tuple[ModelInfo, int]]:
         """{name: (latest valid version, number of versions)} of the names in `scanned`

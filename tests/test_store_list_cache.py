@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import timezone
 
 import pytest
 from store_raw import age_tree
@@ -110,6 +111,15 @@ def test_a_manifest_replaced_by_rename_with_its_old_mtime_is_read_again(aged_sto
     os.utime(manifest, ns=(st.st_atime_ns, st.st_mtime_ns))
     age(os.path.join(aged_store.location, "c"))
     assert {i.name: i.description for i in aged_store.list()}["c"] == "edited"
+
+
+def test_a_model_directory_replaced_by_a_file_is_no_longer_listed(aged_store):
+    """A remembered model whose directory became a file is dropped, like any non-directory."""
+    shutil.rmtree(os.path.join(aged_store.location, "b"))
+    with open(os.path.join(aged_store.location, "b"), "w", encoding="utf-8") as f:
+        f.write("not a model")
+    age(aged_store.location)
+    assert [i.name for i in aged_store.list()] == ["a", "c"]
 
 
 def test_stats_by_path_where_the_store_cannot_be_opened(aged_store, monkeypatch):
@@ -267,12 +277,6 @@ DAMAGES = {
     "a manifest with a field it cannot have": lambda raw: _edited(
         raw, lambda entries: entries[1][4].__setitem__("owner", "x")
     ),
-    "a created_at not in UTC": lambda raw: _edited(
-        raw,
-        lambda entries: entries[1][4].__setitem__(
-            "created_at", entries[1][4]["created_at"].replace("Z", "+01:00")
-        ),
-    ),
     "deferred lengths that do not add up": lambda raw: _edited(
         raw, lambda entries: entries[0].__setitem__(5, entries[0][5] - 1)
     ),
@@ -340,6 +344,18 @@ def test_files_and_extra_are_read_from_the_file_only_when_used(rewrite_always, a
     assert info.extra == aged_store.info("a").extra
 
 
+def test_created_at_is_parsed_from_the_file_only_when_read(rewrite_always, aged_store):
+    """The summary the kernel sends carries the stored text as it is; the attribute is the
+    same UTC datetime as the manifest's."""
+    list_cache.forget_all()
+    info = aged_store.list()[0]
+    assert "created_at" not in vars(info)
+    assert info.summary()["created_at"] == aged_store.info("a").to_dict()["created_at"]
+    assert "created_at" not in vars(info)
+    assert info.created_at == aged_store.info("a").created_at
+    assert info.created_at.tzinfo is timezone.utc
+
+
 def test_a_model_listed_from_the_file_pickles_and_copies_with_every_field(
     rewrite_always, aged_store
 ):
@@ -350,6 +366,25 @@ def test_a_model_listed_from_the_file_pickles_and_copies_with_every_field(
     assert dataclasses.replace(aged_store.list()[2], description="x").files == (
         aged_store.info("c").files
     )
+
+
+def test_a_created_at_forged_under_a_valid_checksum_raises_integrity(rewrite_always, aged_store):
+    """As for the deferred fields below: a time not in UTC fails when read, with the error a
+    manifest holding it would give."""
+    path = cache_file(aged_store)
+    with open(path, "rb") as f:
+        entries, deferred = _parts(f.read())
+    summary = entries[1][4]
+    summary["_created_at_iso"] = summary["_created_at_iso"].replace("Z", "+01:00")
+    with open(path, "wb") as f:
+        f.write(_signed(entries, deferred))
+    list_cache.forget_all()
+    info = aged_store.list()[1]
+    assert info.description == ""
+    with pytest.raises(ModelsError) as caught:
+        _ = info.created_at
+    assert caught.value.code == "integrity"
+    assert "not a UTC ISO 8601 time" in str(caught.value)
 
 
 def test_deferred_fields_damaged_under_a_valid_checksum_raise_integrity(rewrite_always, aged_store):
