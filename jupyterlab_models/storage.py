@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 from .manifest import FileEntry, ModelInfo
@@ -332,9 +333,11 @@ def _locked_dir(root: str) -> Iterator[str]:
     try:
         directory = os.path.join(root, unique)
         os.mkdir(directory)
+        written = _WRITTEN.set({})
         try:
             yield directory
         finally:
+            _WRITTEN.reset(written)
             shutil.rmtree(directory, ignore_errors=True)
     finally:
         lock.release()
@@ -505,9 +508,62 @@ def copy_hashed(
     return size, digest.hexdigest()
 
 
+# The sha256 write_hashed took of each file it wrote in the staging directory in use (set by
+# `_locked_dir`, so nothing outlives a save): {absolute path: (_written_key, sha256)}. The
+# save uses them instead of reading the files back, while a file's stat is still the same.
+_WRITTEN: ContextVar[dict[str, tuple[tuple[int, ...], str]] | None] = ContextVar(
+    "jupyterlab_models_written", default=None
+)
+
+
+def write_hashed(path: str, data: bytes) -> None:
+    """Write `data` to a new file at `path`, fsynced, and take its sha256 at the same time:
+    for big data in a thread beside the write and the fsync (hashlib, write and fsync release
+    the GIL). For formats that hold their bytes in memory: the save then hashes them with no
+    second pass over the file, at little more than the cost of the write."""
+    view = memoryview(data)
+    with open(path, "xb") as f:
+        if len(view) < OVERLAP_MIN_BYTES:
+            sha256 = _sha256(view)
+            _write_synced(f, view)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(1, thread_name_prefix="jupyterlab-models-hash") as hasher:
+                hashing = hasher.submit(_sha256, view)
+                _write_synced(f, view)
+                sha256 = hashing.result()
+    written = _WRITTEN.get()
+    if written is not None:
+        written[os.path.abspath(path)] = (_written_key(os.stat(path)), sha256)
+
+
+def _sha256(data: memoryview) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_synced(f: BinaryIO, data: memoryview) -> None:
+    f.write(data)
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _written_key(st: os.stat_result) -> tuple[int, ...]:
+    # A later write changes the size or (a clock tick on) the times; a replacement, the inode.
+    # A same-size rewrite within one tick would go unseen: formats write each file once, and
+    # a wrong digest would still fail every load.
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def _hash_file(directory: str, path: str, counter: Counter) -> FileEntry:
-    with open(os.path.join(directory, path), "rb") as f:
-        size, sha256 = copy_hashed(f, None, counter)
+    full = os.path.join(directory, path)
+    written = (_WRITTEN.get() or {}).pop(os.path.abspath(full), None)
+    with open(full, "rb") as f:
+        if written is not None and written[0] == _written_key(os.fstat(f.fileno())):
+            size, sha256 = written[0][2], written[1]
+            counter.add(size)
+        else:
+            size, sha256 = copy_hashed(f, None, counter)
     return {"path": path, "size": size, "sha256": sha256}
 
 

@@ -452,3 +452,61 @@ def test_a_large_save_hashes_while_it_syncs(local_store, monkeypatch):
         local_store.save(fake_format.Blob(data, parts=4), "big", progress=progress_then_fail)
     assert [v.version for v in local_store.versions("big")] == [1]
     assert os.listdir(os.path.join(local_store.location, ".staging")) == []
+
+
+def _save_with_write_hashed(then=None):
+    """fake_format's save writing each part with storage.write_hashed (as the ONNX format
+    does), then calling `then(path)` on each part if given."""
+    import fake_format
+
+    from jupyterlab_models import storage
+
+    def save(obj, directory, **options):
+        size = -(-len(obj.data) // obj.parts)
+        os.makedirs(os.path.join(directory, "parts"))
+        for i in range(obj.parts):
+            path = os.path.join(directory, "parts", f"{i}.bin")
+            storage.write_hashed(path, obj.data[i * size : (i + 1) * size])
+            if then is not None:
+                then(path)
+        return {"parts": obj.parts}
+
+    return fake_format, save
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["small", "hashed in a thread"])
+def test_files_hashed_while_written_are_not_read_back(local_store, monkeypatch, threaded):
+    """issue #4: hash while writing. The save takes the digests write_hashed took and reads
+    no file again; they are the files' true sha256 (load verifies them)."""
+    import hashlib
+
+    from jupyterlab_models import storage
+
+    fake_format, save = _save_with_write_hashed()
+    fake_format.register(monkeypatch)
+    monkeypatch.setattr(fake_format, "save", save)
+    monkeypatch.setattr(storage, "OVERLAP_MIN_BYTES", 1000 if threaded else 10**9)
+    reads = []
+    real = storage.copy_hashed
+    monkeypatch.setattr(storage, "copy_hashed", lambda *a, **k: reads.append(a) or real(*a, **k))
+    data = os.urandom(30_000)
+    info = local_store.save(fake_format.Blob(data, parts=3), "m")
+    assert reads == []
+    assert [f["sha256"] for f in info.files] == [
+        hashlib.sha256(data[i * 10_000 : (i + 1) * 10_000]).hexdigest() for i in range(3)
+    ]
+    assert local_store.load("m") == fake_format.Blob(data, parts=3)
+
+
+def test_a_file_changed_after_it_was_hashed_is_hashed_again(local_store, monkeypatch):
+    def append(path):
+        with open(path, "ab") as f:
+            f.write(b"more")
+
+    fake_format, save = _save_with_write_hashed(then=append)
+    fake_format.register(monkeypatch)
+    monkeypatch.setattr(fake_format, "save", save)
+    data = os.urandom(3_000)
+    local_store.save(fake_format.Blob(data, parts=3), "m")
+    loaded = local_store.load("m")  # verifies each file's sha256 against the manifest
+    assert loaded.data == b"more".join(data[i * 1000 : (i + 1) * 1000] for i in range(3)) + b"more"

@@ -1,4 +1,5 @@
-"""ONNX (`onnx`): the `ModelProto` in `model.onnx`, written by `onnx.save`.
+"""ONNX (`onnx`): the `ModelProto` in `model.onnx`, the bytes `onnx.save` writes (written by
+`storage.write_hashed`, which hashes them on the way).
 
 A model over protobuf's 2 GB limit (or any model with `external_data=True`) keeps its tensors
 in one `model.onnx.data` file next to it, as ONNX external data; `onnx.load` reads it back
@@ -15,6 +16,7 @@ import os
 from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelsError
+from ..storage import write_hashed
 from . import distribution_versions, import_library
 
 FORMAT_ID = "onnx"
@@ -50,8 +52,7 @@ def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict
     # would cost as much as a second serialization with protobuf's upb backend.
     data = None if external_data else _serialized(obj)
     if data is not None:
-        with open(path, "wb") as f:
-            f.write(data)
+        write_hashed(path, data)  # the save's sha256, taken beside the write
         del data
     elif external_data is False:
         raise ModelsError(
