@@ -3,9 +3,10 @@ through jupyter_client as the panel does: the store never shows a half model, `g
 what the dead save left, and after a restart the same comm protocol works again on the same
 store (the panel's side of this, the notification and the recovery, is in ui-tests).
 
-The model is a real ONNX graph with a 64 MB initializer, so that the save lasts long enough
-to be killed in its middle: once while ONNX writes the file, once while the store hashes it
-(after its first progress event).
+The models are big enough (64 MB) for the save to last long enough to be killed in its
+middle: a real ONNX graph, killed while its file is written (the store hashes those bytes
+beside the write), and a TorchScript module, killed while the store hashes the file torch
+wrote (after the save's first progress event).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ BIG_ONNX = textwrap.dedent(
     )
     """
 )
+BIG_TORCH = "import torch\nbig = torch.nn.Linear(4096, 4096)  # 64 MB of weights\n"
 
 
 @pytest.fixture
@@ -98,7 +100,7 @@ def test_kernel_killed_mid_save(kernel, tmp_path, moment):
     km, client = kernel
     store_path = str(tmp_path / "store")
     _start_panel_session(client, store_path)
-    assert client.execute(BIG_ONNX)["status"] == "ok"
+    assert client.execute(BIG_ONNX if moment == "while-writing" else BIG_TORCH)["status"] == "ok"
     *events, first = client.request("save", variable="big", name="big", description="v1")
     assert first["ok"], first
     store = ModelStore(store_path)
@@ -114,8 +116,8 @@ def test_kernel_killed_mid_save(kernel, tmp_path, moment):
         },
     )
     if moment == "while-writing":
-        # ONNX serialises the 64 MB graph and writes model.onnx before the store hashes it:
-        # kill as soon as that file exists in the save's staging directory.
+        # ONNX serialises the 64 MB graph, then writes model.onnx (hashing it beside the
+        # write): kill as soon as that file exists in the save's staging directory.
         staging = os.path.join(store_path, ".staging")
         deadline = time.monotonic() + TIMEOUT
         while not any(files for _root, _dirs, files in os.walk(staging) if _root != staging):
