@@ -238,11 +238,17 @@ class ModelStore:
         forgotten = cache.keys() - same  # changed or gone
         for name in forgotten:
             del cache[name]
-        latest = self._latest_of({name: self._storage.version_numbers(name) for name in others})
-        manifest_stamps = self._storage.manifest_stamps(
-            (name, info.version) for name, (info, _) in latest.items()
-        )
-        for (name, latest_and_count), manifest_stamp in zip(latest.items(), manifest_stamps):
+        scanned = {name: self._storage.version_numbers(name) for name in others}
+        # Each newest manifest's stamp is taken before it is read: one replaced in between is
+        # read again by the next list(), never remembered with the old file's fields under the
+        # new file's stamp.
+        newest = [(name, max(versions)) for name, versions in scanned.items() if versions]
+        stamped = dict(zip(newest, self._storage.manifest_stamps(newest)))
+        latest = self._latest_of(scanned)
+        for name, latest_and_count in latest.items():
+            # None when the newest version is not the valid one: such a model is read again
+            # every time, so that its newest version is listed once it is mended.
+            manifest_stamp = stamped.get((name, latest_and_count[0].version))
             if others[name] is not None and manifest_stamp is not None:
                 cache[name] = others[name], manifest_stamp, latest_and_count
         if len(others) + len(forgotten - others.keys()) >= list_cache.REWRITE_AFTER:

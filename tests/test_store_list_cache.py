@@ -113,6 +113,53 @@ def test_a_manifest_replaced_by_rename_with_its_old_mtime_is_read_again(aged_sto
     assert {i.name: i.description for i in aged_store.list()}["c"] == "edited"
 
 
+def _replace_manifest_keeping_its_mtime(store: ModelStore, name: str, version: int, **fields):
+    """What `rsync -t` or `cp -p` leaves: a new file (a new inode) with the old mtime."""
+    manifest = os.path.join(store.location, name, str(version), "manifest.json")
+    st = os.stat(manifest)
+    with open(manifest, encoding="utf-8") as f:
+        data = json.load(f)
+    with open(manifest + ".new", "w", encoding="utf-8") as f:
+        json.dump({**data, **fields}, f)
+    os.replace(manifest + ".new", manifest)
+    os.utime(manifest, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_a_manifest_replaced_while_list_reads_it_is_read_again_next_time(aged_store, monkeypatch):
+    """The stamp remembered is the one of the file read, never of a file that replaced it
+    between the read and the stat."""
+    list_cache.forget_all()  # a small store has no cache file: every manifest is read
+    storage = aged_store._storage
+    read = storage.read_manifests
+
+    def read_then_replace(wanted):
+        manifests = read(wanted)
+        if ("c", 1) in manifests:
+            _replace_manifest_keeping_its_mtime(aged_store, "c", 1, description="edited")
+        return manifests
+
+    monkeypatch.setattr(storage, "read_manifests", read_then_replace)
+    assert {i.name: i.description for i in aged_store.list()}["c"] == ""  # as it was read
+    monkeypatch.setattr(storage, "read_manifests", read)
+    assert {i.name: i.description for i in aged_store.list()}["c"] == "edited"
+
+
+def test_a_model_whose_newest_version_is_mended_in_place_lists_it(aged_store):
+    """While b's version 2 has a broken manifest, list() shows version 1; once the manifest is
+    whole again (written in place, the model's directory unchanged), version 2."""
+    manifest = os.path.join(aged_store.location, "b", "2", "manifest.json")
+    with open(manifest, "rb") as f:
+        whole = f.read()
+    with open(manifest, "wb") as f:
+        f.write(b"{not json")
+    age(aged_store.location)
+    assert [(i.name, i.version) for i in aged_store.list()] == [("a", 1), ("b", 1), ("c", 1)]
+    with open(manifest, "wb") as f:
+        f.write(whole)
+    age(aged_store.location)
+    assert [(i.name, i.version) for i in aged_store.list()] == [("a", 1), ("b", 2), ("c", 1)]
+
+
 def test_a_model_directory_replaced_by_a_file_is_no_longer_listed(aged_store):
     """A remembered model whose directory became a file is dropped, like any non-directory."""
     shutil.rmtree(os.path.join(aged_store.location, "b"))
