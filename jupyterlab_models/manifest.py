@@ -103,8 +103,8 @@ class ModelInfo:
     @classmethod
     def from_trusted(cls, summary: dict[str, Any], deferred: bytes | memoryview) -> ModelInfo:
         """A manifest that passed `from_dict` and was kept intact since (list_cache.py checks
-        a sha256 over it), from `trusted_parts`: nothing is validated again, `created_at` is
-        parsed and the DEFERRED fields are, when first read. `summary` becomes the instance's
+        a sha256 over it), from `trusted_parts`: nothing is validated again, and `created_at`
+        and the DEFERRED fields are parsed when first read. `summary` becomes the instance's
         __dict__ (it was just parsed, nobody else holds it): the frozen dataclass's __init__
         sets each field through object.__setattr__, ten times slower, for thousands of
         manifests."""

@@ -214,7 +214,11 @@ class LocalStorage:
         """A new `<store>/.staging/<uuid>` directory, locked by `<uuid>.lock` while the save
         runs (so that `gc` leaves it alone); removed if the save fails."""
         with _locked_dir(os.path.join(self.root, STAGING)) as directory:
-            yield directory
+            written = _WRITTEN.set({})
+            try:
+                yield directory
+            finally:
+                _WRITTEN.reset(written)
 
     def publish(
         self,
@@ -333,11 +337,9 @@ def _locked_dir(root: str) -> Iterator[str]:
     try:
         directory = os.path.join(root, unique)
         os.mkdir(directory)
-        written = _WRITTEN.set({})
         try:
             yield directory
         finally:
-            _WRITTEN.reset(written)
             shutil.rmtree(directory, ignore_errors=True)
     finally:
         lock.release()
@@ -508,9 +510,10 @@ def copy_hashed(
     return size, digest.hexdigest()
 
 
-# The sha256 write_hashed took of each file it wrote in the staging directory in use (set by
-# `_locked_dir`, so nothing outlives a save): {absolute path: (_written_key, sha256)}. The
-# save uses them instead of reading the files back, while a file's stat is still the same.
+# The sha256 write_hashed took of each file it wrote during a local save (set by
+# `LocalStorage.staging`, so nothing outlives the save): {absolute path: (_written_key,
+# sha256)}. The save uses them instead of reading the files back, while a file's stat is
+# still the same. None elsewhere: a remote store hashes while it uploads.
 _WRITTEN: ContextVar[dict[str, tuple[tuple[int, ...], str]] | None] = ContextVar(
     "jupyterlab_models_written", default=None
 )
@@ -520,7 +523,13 @@ def write_hashed(path: str, data: bytes) -> None:
     """Write `data` to a new file at `path`, fsynced, and take its sha256 at the same time:
     for big data in a thread beside the write and the fsync (hashlib, write and fsync release
     the GIL). For formats that hold their bytes in memory: the save then hashes them with no
-    second pass over the file, at little more than the cost of the write."""
+    second pass over the file, at little more than the cost of the write. Outside a local save
+    (a remote store's scratch directory, a format called directly) only writes."""
+    written = _WRITTEN.get()
+    if written is None:
+        with open(path, "xb") as f:
+            f.write(data)
+        return
     view = memoryview(data)
     with open(path, "xb") as f:
         if len(view) < OVERLAP_MIN_BYTES:
@@ -533,9 +542,7 @@ def write_hashed(path: str, data: bytes) -> None:
                 hashing = hasher.submit(_sha256, view)
                 _write_synced(f, view)
                 sha256 = hashing.result()
-    written = _WRITTEN.get()
-    if written is not None:
-        written[os.path.abspath(path)] = (_written_key(os.stat(path)), sha256)
+    written[os.path.abspath(path)] = (_written_key(os.stat(path)), sha256)
 
 
 def _sha256(data: memoryview) -> str:

@@ -510,3 +510,24 @@ def test_a_file_changed_after_it_was_hashed_is_hashed_again(local_store, monkeyp
     local_store.save(fake_format.Blob(data, parts=3), "m")
     loaded = local_store.load("m")  # verifies each file's sha256 against the manifest
     assert loaded.data == b"more".join(data[i * 1000 : (i + 1) * 1000] for i in range(3)) + b"more"
+
+
+def test_write_hashed_on_a_remote_store_only_writes(remote_store, monkeypatch):
+    """A remote store hashes while it uploads: the format's write_hashed in the local scratch
+    directory neither hashes nor fsyncs, and the manifest has the true digests."""
+    import hashlib
+
+    from jupyterlab_models import storage
+
+    fake_format, save = _save_with_write_hashed()
+    fake_format.register(monkeypatch)
+    monkeypatch.setattr(fake_format, "save", save)
+    hashes = []
+    monkeypatch.setattr(storage, "_sha256", lambda data: hashes.append(1) or "0" * 64)
+    data = os.urandom(3_000)
+    info = remote_store.save(fake_format.Blob(data, parts=3), "m")
+    assert hashes == []
+    assert [f["sha256"] for f in info.files] == [
+        hashlib.sha256(data[i * 1000 : (i + 1) * 1000]).hexdigest() for i in range(3)
+    ]
+    assert remote_store.load("m") == fake_format.Blob(data, parts=3)
