@@ -35,6 +35,10 @@ from _common import (
 
 TARGET = 1.10
 HASH_TARGET = 1.05  # issue #4: hashing adds <= 5 % to the save time of a 300 MB model
+# A 300 MB save's time varies by +-20 % from one save to the next on this VM (the fsync): the
+# 5 % budget is measured over this many times P1's repetitions, saves with and without hashing
+# alternated.
+HASH_REPS_FACTOR = 3
 
 
 def main() -> int:
@@ -114,11 +118,13 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
     saves = {"ours": ours_save, "native": native_save}
     if patch:
         saves["variant"] = variant_save
-    if case.big:  # the cost of hashing (issue #4), against the same save without it
-        saves["size_only"] = size_only_save
     # Warm-up, untimed: first calls compile (TorchScript), import lazily, fill caches.
     interleaved(saves, 1, after=cleanup)
     save_times = interleaved(saves, reps, after=cleanup)
+    hash_times = None
+    if case.big:  # the cost of hashing (issue #4), against the same save without it
+        hashing = {"ours": ours_save, "size_only": size_only_save}
+        hash_times = interleaved(hashing, HASH_REPS_FACTOR * reps, after=cleanup)
 
     # One stored copy of each for the loads.
     info = store.save(case.model, "m", format_id=case.format_id)
@@ -159,12 +165,12 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
                 {"times": extra, "size_bytes": info.size_bytes, "native_bytes": native_size},
             )
         )
-    if "size_only" in save_times:
-        ours, bare = median(save_times["ours"]), median(save_times["size_only"])
+    if hash_times is not None:
+        ours, bare = median(hash_times["ours"]), median(hash_times["size_only"])
         rows.append(
             Row(
                 "P1",
-                f"{case.label} save, sha256 vs size only ({size}, {reps} reps)",
+                f"{case.label} save, sha256 vs size only ({size}, {HASH_REPS_FACTOR * reps} reps)",
                 ms(ours),
                 ms(bare),
                 ours / bare,
@@ -173,8 +179,9 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
                 "issue #4's hashing budget; baseline: the same ModelStore.save with "
                 "storage._hash_file patched to record each file's size only (no read, no "
                 "sha256) and storage._sha256 (write_hashed's hash beside the write) to "
-                "return a dummy digest, the writes and fsyncs unchanged",
-                {"times": {"ours": save_times["ours"], "size_only": save_times["size_only"]}},
+                "return a dummy digest, the writes and fsyncs unchanged; the two saves "
+                f"alternated {HASH_REPS_FACTOR}x as often as the rows above",
+                {"times": hash_times},
             )
         )
     return rows
