@@ -454,9 +454,9 @@ def test_a_large_save_hashes_while_it_syncs(local_store, monkeypatch):
     assert os.listdir(os.path.join(local_store.location, ".staging")) == []
 
 
-def _save_with_write_hashed(then=None):
-    """fake_format's save writing each part with storage.write_hashed (as the ONNX format
-    does), then calling `then(path)` on each part if given."""
+def _formats_writing_with_write_hashed(monkeypatch, then=None):
+    """fake_format, registered, its save writing each part with storage.write_hashed (as the
+    ONNX format does), then calling `then(path)` on each part if given."""
     import fake_format
 
     from jupyterlab_models import storage
@@ -471,20 +471,25 @@ def _save_with_write_hashed(then=None):
                 then(path)
         return {"parts": obj.parts}
 
-    return fake_format, save
+    fake_format.register(monkeypatch)
+    monkeypatch.setattr(fake_format, "save", save)
+    return fake_format
+
+
+def _sha256s_of_parts(data: bytes, parts: int) -> list[str]:
+    import hashlib
+
+    size = -(-len(data) // parts)
+    return [hashlib.sha256(data[i * size : (i + 1) * size]).hexdigest() for i in range(parts)]
 
 
 @pytest.mark.parametrize("threaded", [False, True], ids=["small", "hashed in a thread"])
 def test_files_hashed_while_written_are_not_read_back(local_store, monkeypatch, threaded):
     """issue #4: hash while writing. The save takes the digests write_hashed took and reads
     no file again; they are the files' true sha256 (load verifies them)."""
-    import hashlib
-
     from jupyterlab_models import storage
 
-    fake_format, save = _save_with_write_hashed()
-    fake_format.register(monkeypatch)
-    monkeypatch.setattr(fake_format, "save", save)
+    fake_format = _formats_writing_with_write_hashed(monkeypatch)
     monkeypatch.setattr(storage, "OVERLAP_MIN_BYTES", 1000 if threaded else 10**9)
     reads = []
     real = storage.copy_hashed
@@ -492,9 +497,7 @@ def test_files_hashed_while_written_are_not_read_back(local_store, monkeypatch, 
     data = os.urandom(30_000)
     info = local_store.save(fake_format.Blob(data, parts=3), "m")
     assert reads == []
-    assert [f["sha256"] for f in info.files] == [
-        hashlib.sha256(data[i * 10_000 : (i + 1) * 10_000]).hexdigest() for i in range(3)
-    ]
+    assert [f["sha256"] for f in info.files] == _sha256s_of_parts(data, 3)
     assert local_store.load("m") == fake_format.Blob(data, parts=3)
 
 
@@ -503,9 +506,7 @@ def test_a_file_changed_after_it_was_hashed_is_hashed_again(local_store, monkeyp
         with open(path, "ab") as f:
             f.write(b"more")
 
-    fake_format, save = _save_with_write_hashed(then=append)
-    fake_format.register(monkeypatch)
-    monkeypatch.setattr(fake_format, "save", save)
+    fake_format = _formats_writing_with_write_hashed(monkeypatch, then=append)
     data = os.urandom(3_000)
     local_store.save(fake_format.Blob(data, parts=3), "m")
     loaded = local_store.load("m")  # verifies each file's sha256 against the manifest
@@ -515,19 +516,14 @@ def test_a_file_changed_after_it_was_hashed_is_hashed_again(local_store, monkeyp
 def test_write_hashed_on_a_remote_store_only_writes(remote_store, monkeypatch):
     """A remote store hashes while it uploads: the format's write_hashed in the local scratch
     directory neither hashes nor fsyncs, and the manifest has the true digests."""
-    import hashlib
-
     from jupyterlab_models import storage
 
-    fake_format, save = _save_with_write_hashed()
-    fake_format.register(monkeypatch)
-    monkeypatch.setattr(fake_format, "save", save)
-    hashes = []
-    monkeypatch.setattr(storage, "_sha256", lambda data: hashes.append(1) or "0" * 64)
+    fake_format = _formats_writing_with_write_hashed(monkeypatch)
+    calls = []
+    monkeypatch.setattr(storage, "_sha256", lambda data: calls.append("hash") or "0" * 64)
+    monkeypatch.setattr(storage, "_write_synced", lambda f, data: calls.append("fsync"))
     data = os.urandom(3_000)
     info = remote_store.save(fake_format.Blob(data, parts=3), "m")
-    assert hashes == []
-    assert [f["sha256"] for f in info.files] == [
-        hashlib.sha256(data[i * 1000 : (i + 1) * 1000]).hexdigest() for i in range(3)
-    ]
+    assert calls == []
+    assert [f["sha256"] for f in info.files] == _sha256s_of_parts(data, 3)
     assert remote_store.load("m") == fake_format.Blob(data, parts=3)
