@@ -32,8 +32,8 @@ from .storage import STAGING, Stamp, _unlink
 
 FILE = ".list-cache.json"
 FORMAT = 3
-# Rewrite the file once a list() had to read this many manifests (or forget this many
-# models): fewer cost less to read again than to rewrite the whole file after every save.
+# Rewrite the file once a list() remembered anew or forgot this many models: fewer cost less
+# to read again than to rewrite the whole file after every save.
 REWRITE_AFTER = 64
 
 # (directory stamp, latest manifest's stamp, (latest valid version, number of versions))

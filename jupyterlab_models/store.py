@@ -245,13 +245,15 @@ class ModelStore:
         newest = [(name, max(versions)) for name, versions in scanned.items() if versions]
         stamped = dict(zip(newest, self._storage.manifest_stamps(newest)))
         latest = self._latest_of(scanned)
+        remembered = set()
         for name, latest_and_count in latest.items():
             # None when the newest version is not the valid one: such a model is read again
             # every time, so that its newest version is listed once it is mended.
             manifest_stamp = stamped.get((name, latest_and_count[0].version))
             if others[name] is not None and manifest_stamp is not None:
                 cache[name] = others[name], manifest_stamp, latest_and_count
-        if len(others) + len(forgotten - others.keys()) >= list_cache.REWRITE_AFTER:
+                remembered.add(name)
+        if len(forgotten | remembered) >= list_cache.REWRITE_AFTER:
             list_cache.write(root, cache)
         return [
             latest[name] if name in latest else cache[name][2]

@@ -160,6 +160,22 @@ def test_a_model_whose_newest_version_is_mended_in_place_lists_it(aged_store):
     assert [(i.name, i.version) for i in aged_store.list()] == [("a", 1), ("b", 2), ("c", 1)]
 
 
+def test_a_model_read_every_time_does_not_rewrite_the_file_every_time(
+    rewrite_always, aged_store, monkeypatch
+):
+    """b's newest manifest is broken, so b is read by every list() but never remembered: the
+    file is written once for that change, not again by each list()."""
+    with open(os.path.join(aged_store.location, "b", "2", "manifest.json"), "w") as f:
+        f.write("{not json")
+    age(aged_store.location)
+    writes = []
+    write = list_cache.write
+    monkeypatch.setattr(list_cache, "write", lambda *a: writes.append(1) or write(*a))
+    for _ in range(3):
+        assert [(i.name, i.version) for i in aged_store.list()] == [("a", 1), ("b", 1), ("c", 1)]
+    assert writes == [1]
+
+
 def test_a_model_directory_replaced_by_a_file_is_no_longer_listed(aged_store):
     """A remembered model whose directory became a file is dropped, like any non-directory."""
     shutil.rmtree(os.path.join(aged_store.location, "b"))
