@@ -117,7 +117,7 @@ class ModelInfo:
 
     def summary(self) -> dict[str, Any]:
         """Every field but the DEFERRED ones, as JSON-able data (`created_at` as text)."""
-        data = {field: getattr(self, field) for field in EAGER if field != "created_at"}
+        data = {field: getattr(self, field) for field in _EAGER_BUT_TIME}
         data["created_at"] = self._created_at_text()
         return data
 
@@ -195,7 +195,8 @@ DEFERRED = ("files", "library_versions", "extra")
 EAGER = tuple(field for field in _FIELD_TYPES if field not in DEFERRED)
 _DEFERRED_TEXT = "_deferred_json"
 _CREATED_AT_TEXT = "_created_at_iso"
-_TRUSTED_KEYS = frozenset(EAGER) - {"created_at"} | {_CREATED_AT_TEXT}
+_EAGER_BUT_TIME = tuple(field for field in EAGER if field != "created_at")
+_TRUSTED_KEYS = frozenset(_EAGER_BUT_TIME) | {_CREATED_AT_TEXT}
 
 
 def utc_now() -> datetime:
