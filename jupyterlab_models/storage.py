@@ -405,20 +405,17 @@ def _stamp(st: os.stat_result, now_ns: int) -> Stamp | None:
 def _manifest_stamp(
     fd: int | None, prefix: str, name: str, version: int, now_ns: int
 ) -> Stamp | None:
-    try:
-        return _stamp(
-            os.stat(f"{prefix}{name}{os.sep}{version}{os.sep}{MANIFEST}", dir_fd=fd), now_ns
-        )
-    except OSError:
-        return None
+    return path_stamp(f"{prefix}{name}{os.sep}{version}{os.sep}{MANIFEST}", fd, now_ns)
 
 
-def path_stamp(path: str) -> Stamp | None:
-    """The stamp of a file or directory; None when it is gone or changed too recently."""
+def path_stamp(path: str, dir_fd: int | None = None, now_ns: int | None = None) -> Stamp | None:
+    """The stamp of a file or directory (`path` relative to `dir_fd` if given); None when it is
+    gone or changed too recently."""
     try:
-        return _stamp(os.stat(path), time.time_ns())
+        st = os.stat(path, dir_fd=dir_fd)
     except OSError:
         return None
+    return _stamp(st, time.time_ns() if now_ns is None else now_ns)
 
 
 def _checked(info: ModelInfo) -> ModelInfo:
@@ -618,11 +615,9 @@ def _integrity(info: ModelInfo, path: str, problem: str) -> ModelsError:
 
 
 def _write_json_synced(path: str, data: dict[str, Any]) -> None:
-    with open(path, "x", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    with open(path, "xb") as f:
+        _write_synced(f, memoryview(text.encode("utf-8")))
 
 
 def _fsync_dir(path: str) -> None:

@@ -243,7 +243,7 @@ class ModelStore:
         # read again by the next list(), never remembered with the old file's fields under the
         # new file's stamp.
         newest = [(name, max(versions)) for name, versions in scanned.items() if versions]
-        stamped = dict(zip(newest, self._storage.manifest_stamps(newest)))
+        stamped = dict(zip(newest, self._storage.manifest_stamps(newest) if newest else []))
         latest = self._latest_of(scanned)
         remembered = set()
         for name, latest_and_count in latest.items():
