@@ -17,9 +17,12 @@ import time
 from contextlib import contextmanager
 from typing import Any
 
-from jupyterlab_models import storage as _storage
+# The store's modules call these helpers by the names they imported: a variant replaces them
+# where they are called (local.py), and fsync_dir where hash_and_sync calls it (files.py).
+from jupyterlab_models.storage import files as _files
+from jupyterlab_models.storage import local as _local
 
-# --- proposed for storage.py: the fixed costs of a small model's save --------------------------
+# --- proposed for the local storage: the fixed costs of a small model's save --------------------------
 #
 # A catboost model of 2,000 trees (2.2 MB) saves natively in ~8 ms; through the store it took
 # ~19 ms (timed per phase, no profiler): the sha256 pass ~4 ms (issue #4 wants it), the fsyncs
@@ -28,14 +31,14 @@ from jupyterlab_models import storage as _storage
 # 1. `filelock.FileLock`, taken twice per save (staging lock, per-name lock): ~0.5 ms per
 #    acquire in filelock 4.x (singleton registry, fork tracking), against ~0.01 ms for the
 #    fcntl.flock it does underneath. `FlockLock` is that flock with the same interface as
-#    storage.py uses it (and the same lock on the same file, so both exclude each other).
-# 2. `_hash_and_sync` fsyncs the staging directory, and `publish` fsyncs it again after writing
+#    the storage uses it (and the same lock on the same file, so both exclude each other).
+# 2. `hash_and_sync` fsyncs the staging directory, and `publish` fsyncs it again after writing
 #    the manifest into it: the second fsync makes every entry of the directory durable, the
 #    format's files too, so the first is not needed (its subdirectories' fsyncs are).
 
 
 class FlockLock:
-    """filelock.FileLock as storage.py uses it (`FileLock(path, timeout=...)` as a context
+    """filelock.FileLock as the storage uses it (`FileLock(path, timeout=...)` as a context
     manager, `acquire(timeout=...)`, `release()`, `filelock.Timeout`), on fcntl.flock."""
 
     def __init__(self, lock_file: str, timeout: float = -1) -> None:
@@ -82,36 +85,36 @@ class FlockLock:
         self.release()
 
 
-_HASH_AND_SYNC = _storage._hash_and_sync
+_HASH_AND_SYNC = _files.hash_and_sync
 
 
-def hash_and_sync_without_top_fsync(directory: str, progress: Any) -> list[Any]:
-    """The product's _hash_and_sync, less the fsync of `directory` itself (publish fsyncs it
+def hash_and_sync_without_top_fsync(directory: str, writer: Any, progress: Any) -> list[Any]:
+    """The product's hash_and_sync, less the fsync of `directory` itself (publish fsyncs it
     after writing the manifest into it)."""
-    fsync_dir = _storage._fsync_dir
+    fsync_dir = _files.fsync_dir
 
     def skip_top(path: str) -> None:
         if os.path.abspath(path) != os.path.abspath(directory):
             fsync_dir(path)
 
-    _storage._fsync_dir = skip_top
+    _files.fsync_dir = skip_top
     try:
-        return _HASH_AND_SYNC(directory, progress)
+        return _HASH_AND_SYNC(directory, writer, progress)
     finally:
-        _storage._fsync_dir = fsync_dir
+        _files.fsync_dir = fsync_dir
 
 
 @contextmanager
 def proposed():
     import filelock
 
-    saved = filelock.FileLock, _storage._hash_and_sync
-    filelock.FileLock = FlockLock  # storage.py imports it inside each function
-    _storage._hash_and_sync = hash_and_sync_without_top_fsync
+    saved = filelock.FileLock, _local.hash_and_sync
+    filelock.FileLock = FlockLock  # the storage imports it inside each function
+    _local.hash_and_sync = hash_and_sync_without_top_fsync
     try:
         yield
     finally:
-        filelock.FileLock, _storage._hash_and_sync = saved
+        filelock.FileLock, _local.hash_and_sync = saved
 
 
 # --- measured and rejected: the load's sha256 pass beside the library's load -----------------
@@ -130,14 +133,14 @@ def local_copy_overlapped(self: Any, info: Any, progress: Any) -> Any:
     checked in a thread; on a mismatch the integrity error is raised when the load ends."""
     directory = os.path.join(self.root, info.name, str(info.version))
     if info.size_bytes < OVERLAP_MIN_BYTES:  # a thread costs more than it saves
-        _storage._verify_files(directory, info, progress)
+        _files.verify_files(directory, info, progress)
         yield directory
         return
     error: list[BaseException] = []
 
     def verify() -> None:
         try:
-            _storage._verify_files(directory, info, progress)
+            _files.verify_files(directory, info, progress)
         except BaseException as exc:  # noqa: BLE001
             error.append(exc)
 
@@ -153,12 +156,12 @@ def local_copy_overlapped(self: Any, info: Any, progress: Any) -> Any:
 
 @contextmanager
 def load_overlap():
-    saved = _storage.LocalStorage.local_copy
-    _storage.LocalStorage.local_copy = local_copy_overlapped
+    saved = _local.LocalStorage.local_copy
+    _local.LocalStorage.local_copy = local_copy_overlapped
     try:
         yield
     finally:
-        _storage.LocalStorage.local_copy = saved
+        _local.LocalStorage.local_copy = saved
 
 
 # --- measured and rejected: no second hash of a file this process hashed ---------------------
@@ -192,13 +195,13 @@ def _known(path: str, sha256: str) -> bool:
     return _VERIFIED.get(inode) == (stamp, sha256)
 
 
-def hash_and_sync_remembered(directory: str, progress: Any) -> list[Any]:
-    entries = _HASH_AND_SYNC(directory, progress)
+def hash_and_sync_remembered(directory: str, writer: Any, progress: Any) -> list[Any]:
+    entries = _HASH_AND_SYNC(directory, writer, progress)
     _remember(directory, entries)
     return entries
 
 
-_VERIFY_FILES = _storage._verify_files
+_VERIFY_FILES = _files.verify_files
 
 
 def verify_files_remembered(directory: str, info: Any, progress: Any) -> None:
@@ -216,13 +219,13 @@ def verify_files_remembered(directory: str, info: Any, progress: Any) -> None:
 
 @contextmanager
 def remembered():
-    saved = _storage._hash_and_sync, _storage._verify_files
-    _storage._hash_and_sync = hash_and_sync_remembered
-    _storage._verify_files = verify_files_remembered
+    saved = _local.hash_and_sync, _local.verify_files
+    _local.hash_and_sync = hash_and_sync_remembered
+    _local.verify_files = verify_files_remembered
     try:
         yield
     finally:
-        _storage._hash_and_sync, _storage._verify_files = saved
+        _local.hash_and_sync, _local.verify_files = saved
 
 
 VARIANTS = {"proposed": proposed, "load_overlap": load_overlap, "remembered": remembered}

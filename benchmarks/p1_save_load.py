@@ -177,8 +177,8 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
                 f"<= {HASH_TARGET:.2f}x",
                 judge(args.smoke, ours / bare <= HASH_TARGET),
                 "issue #4's hashing budget; baseline: the same ModelStore.save with "
-                "storage._hash_file patched to record each file's size only (no read, no "
-                "sha256) and storage._sha256 (write_hashed's hash beside the write) to "
+                "files.hash_file patched to record each file's size only (no read, no "
+                "sha256) and files.sha256_of (the writer's hash beside the write) to "
                 "return a dummy digest, the writes and fsyncs unchanged; the two saves "
                 f"alternated {HASH_REPS_FACTOR}x as often as the rows above",
                 {"times": hash_times},
@@ -189,23 +189,23 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
 
 @contextmanager
 def sizes_only():
-    """A save without any sha256: storage._hash_file records the size of a file without
-    reading it, and storage._sha256 (the hash write_hashed takes beside a format's write)
+    """A save without any sha256: files.hash_file records the size of a file without
+    reading it, and files.sha256_of (the hash a store's writer takes beside a format's write)
     returns at once (the manifest gets a dummy digest; never loaded)."""
-    from jupyterlab_models import storage
+    from jupyterlab_models.storage import files
 
-    real = storage._hash_file, storage._sha256
+    real = files.hash_file, files.sha256_of
 
-    def size_only(directory, path, counter):
+    def size_only(directory, path, writer, counter):
         size = os.path.getsize(os.path.join(directory, path))
         counter.add(size)
         return {"path": path, "size": size, "sha256": "0" * 64}
 
-    storage._hash_file, storage._sha256 = size_only, lambda data: "0" * 64
+    files.hash_file, files.sha256_of = size_only, lambda data: "0" * 64
     try:
         yield
     finally:
-        storage._hash_file, storage._sha256 = real
+        files.hash_file, files.sha256_of = real
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ def main() -> int:
         listed = store.list()
         if len(listed) != models or any(info.version != VERSIONS for info in listed):
             raise RuntimeError(f"list() gave {len(listed)} models, expected {models}")
-        from jupyterlab_models import list_cache
+        from jupyterlab_models.storage import list_cache
 
         def before(label: str) -> None:
             if label == "uncached":

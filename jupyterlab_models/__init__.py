@@ -18,11 +18,10 @@ except ImportError:  # a source checkout that was never built
     __version__ = "0.0.0"
 
 from .manifest import ModelInfo
-from .protocol import ModelsError
+from .protocol import ModelStoreError
+from .reports import VerifyReport
 from .store import (
     ModelStore,
-    ModelStoreError,
-    VerifyReport,
     delete_model,
     list_models,
     load_model,
@@ -33,7 +32,6 @@ __all__ = [
     "ModelInfo",
     "ModelStore",
     "ModelStoreError",
-    "ModelsError",
     "VerifyReport",
     "__version__",
     "delete_model",

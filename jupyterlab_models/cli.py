@@ -22,7 +22,7 @@ import sys
 from typing import Any
 
 from .manifest import ModelInfo, format_time
-from .protocol import INTEGRITY, ModelsError
+from .protocol import INTEGRITY, ModelStoreError
 from .store import GC_AGE, ModelStore
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = ModelStore(args.store)
         return args.run(store, args)
-    except ModelsError as exc:
+    except ModelStoreError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 1
 

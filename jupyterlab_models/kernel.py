@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from . import __version__, formats
 from .inspector import scan
+from .location import resolve_location
 from .names import validate_name, validate_variable
 from .protocol import (
     BAD_REQUEST,
@@ -26,13 +27,13 @@ from .protocol import (
     UNKNOWN_OP,
     VARIABLE_EXISTS,
     VARIABLE_NOT_FOUND,
-    ModelsError,
+    ModelStoreError,
     error_reply,
     ok_reply,
     progress_event,
     shown,
 )
-from .store import ModelStore, resolve_location
+from .store import ModelStore
 
 Message = dict[str, Any]
 Send = Callable[[Message], None]
@@ -63,7 +64,7 @@ def handle(request: object, namespace: dict[str, Any], state: KernelState, send:
             send(progress_event(reply_id, done, total))
 
         reply = ok_reply(reply_id, _OPS[op](args, namespace, state, progress))
-    except ModelsError as exc:
+    except ModelStoreError as exc:
         reply = error_reply(reply_id, exc.code, exc.message, exc.details)
     except (Exception, KeyboardInterrupt) as exc:  # an interrupted save still gets its reply
         reply = error_reply(reply_id, INTERNAL, f"{type(exc).__name__}: {exc}")
@@ -79,15 +80,15 @@ def _parse(request: object) -> tuple[str, dict[str, Any]]:
     if not isinstance(op, str):
         raise _bad("'op' must be a string")
     if op not in _OPS:
-        raise ModelsError(UNKNOWN_OP, f"unknown op {shown(op)} (known: {', '.join(_OPS)})")
+        raise ModelStoreError(UNKNOWN_OP, f"unknown op {shown(op)} (known: {', '.join(_OPS)})")
     args = request.get("args")
     if not isinstance(args, dict):
         raise _bad("'args' must be an object")
     return op, args
 
 
-def _bad(message: str) -> ModelsError:
-    return ModelsError(BAD_REQUEST, message)
+def _bad(message: str) -> ModelStoreError:
+    return ModelStoreError(BAD_REQUEST, message)
 
 
 _KINDS = {str: "a string", int: "an integer", bool: "a boolean", list: "a list"}
@@ -115,7 +116,7 @@ def _version_arg(args: dict[str, Any]) -> int | None:
 def _hello(args: dict[str, Any], namespace: dict, state: KernelState, progress: Progress) -> dict:
     version = _arg(args, "protocol_version", int, required=True)
     if version != PROTOCOL_VERSION:
-        raise ModelsError(
+        raise ModelStoreError(
             PROTOCOL_MISMATCH,
             f"the kernel speaks protocol version {PROTOCOL_VERSION} (jupyterlab-models "
             f"{__version__}) but the frontend sent {version}: install the same version of "
@@ -127,7 +128,6 @@ def _hello(args: dict[str, Any], namespace: dict, state: KernelState, progress: 
         "protocol_version": PROTOCOL_VERSION,
         "package_version": __version__,
         "store": state.store.location,
-        "libraries": formats.libraries_available(),
         "library_versions": formats.installed_versions(),
     }
 
@@ -163,7 +163,7 @@ def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     description = _arg(args, "description", str) or ""
     notebook = _arg(args, "notebook", str)
     if variable not in namespace:
-        raise ModelsError(
+        raise ModelStoreError(
             VARIABLE_NOT_FOUND, f"there is no variable {shown(variable)} in the kernel"
         )
     info = state.get_store().save(
@@ -189,7 +189,7 @@ def _load(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     store = state.get_store()
     store.info(name, version)  # a missing model is reported before an existing variable
     if variable in namespace and not overwrite:
-        raise ModelsError(
+        raise ModelStoreError(
             VARIABLE_EXISTS,
             f"variable {shown(variable)} already exists; choose another name or overwrite it",
         )

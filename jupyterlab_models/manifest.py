@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, NoReturn, TypedDict
 
-from .protocol import INTEGRITY, ModelsError
+from .protocol import INTEGRITY, ModelStoreError
 
 SCHEMA_VERSION = 1
 
@@ -70,7 +70,7 @@ class ModelInfo:
 
     @classmethod
     def from_dict(cls, data: object) -> ModelInfo:
-        """Validate a parsed manifest; raises ModelsError("integrity") saying what is wrong."""
+        """Validate a parsed manifest; raises ModelStoreError("integrity") saying what is wrong."""
         if not isinstance(data, dict):
             _invalid("it is not a JSON object")
         schema = data.get("schema_version")
@@ -227,7 +227,7 @@ def _json_copy(value: Any) -> Any:
 
 
 def _invalid(reason: str) -> NoReturn:
-    raise ModelsError(INTEGRITY, f"invalid manifest: {reason}")
+    raise ModelStoreError(INTEGRITY, f"invalid manifest: {reason}")
 
 
 def _parse_created_at(value: str) -> datetime:
@@ -243,7 +243,7 @@ def _parse_created_at(value: str) -> datetime:
 
 
 def _parse_trusted_time(value: str) -> datetime:
-    # Python >= 3.11 reads format_time's "...Z" itself, 8 times faster than _parse_created_at.
+    # Python >= 3.11 reads format_time's "...Z" itself, much faster than _parse_created_at.
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -280,3 +280,34 @@ def _check_file(entry: object) -> FileEntry:
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
         _invalid(f"file {path!r} has an invalid sha256")
     return {"path": path, "size": size, "sha256": sha256}
+
+
+# --- the manifest file ----------------------------------------------------------------------
+
+
+def manifest_bytes(info: ModelInfo) -> bytes:
+    """The bytes of `manifest.json`: indented UTF-8 JSON, as every store writes it."""
+    text = json.dumps(info.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return text.encode("utf-8")
+
+
+def checked(info: ModelInfo) -> ModelInfo:
+    """`info`, once its manifest is known to pass `from_dict`: never publish a manifest that
+    readers would reject (and so never list)."""
+    ModelInfo.from_dict(json.loads(manifest_bytes(info)))
+    return info
+
+
+def parse_manifest(name: str, version: int, data: bytes | Exception, where: str) -> ModelInfo:
+    """The validated manifest of version `version` of `name`, read from `where` (`data` is
+    its bytes, or the error reading them); raises `integrity` saying what is wrong."""
+    if isinstance(data, Exception):
+        raise ModelStoreError(INTEGRITY, f"cannot read {where}: {data}")
+    try:
+        parsed = json.loads(data)
+    except ValueError as exc:
+        raise ModelStoreError(INTEGRITY, f"cannot read {where}: {exc}") from None
+    info = ModelInfo.from_dict(parsed)
+    if info.name != name or info.version != version:
+        raise ModelStoreError(INTEGRITY, f"{where} describes {info.name!r} version {info.version}")
+    return info

@@ -12,7 +12,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from .protocol import NAME_INVALID, VARIABLE_INVALID, ModelsError, shown
+from .protocol import NAME_INVALID, VARIABLE_INVALID, ModelStoreError, shown
 
 MAX_NAME_LENGTH = 128
 _ALLOWED_RE = re.compile(r"[A-Za-z0-9_. -]*")
@@ -51,7 +51,7 @@ def name_problem(name: object) -> str | None:
 def validate_name(name: object) -> str:
     problem = name_problem(name)
     if problem is not None:
-        raise ModelsError(
+        raise ModelStoreError(
             NAME_INVALID, f"invalid model name {shown(name)}: a name {RULES[problem]}"
         )
     return name  # type: ignore[return-value]
@@ -60,7 +60,7 @@ def validate_name(name: object) -> str:
 def validate_variable(name: object) -> str:
     """A variable to load into must be a Python identifier that is not a keyword."""
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise ModelsError(
+        raise ModelStoreError(
             VARIABLE_INVALID,
             f"invalid variable name {shown(name)}: "
             "it must be a Python identifier and not a keyword",

@@ -46,7 +46,7 @@ ERROR_CODES = (
 FRONTEND_ERROR_CODES = ("timeout", "kernel_unavailable")
 
 
-class ModelsError(Exception):
+class ModelStoreError(Exception):
     """An error with a stable wire code; the same code reaches the panel, the API and the CLI."""
 
     def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
@@ -59,7 +59,7 @@ class ModelsError(Exception):
         self.details = details
 
     def __repr__(self) -> str:
-        return f"ModelsError({self.code!r}, {self.message!r})"
+        return f"ModelStoreError({self.code!r}, {self.message!r})"
 
 
 def shown(value: object, limit: int = 80) -> str:

@@ -3,9 +3,9 @@
 Every request of the Models panel travels as a comm message over the kernel's websocket, and
 the kernel answers with several small messages (busy, the reply, idle). Tornado leaves
 Nagle's algorithm on for websockets, so the server holds each small write until the browser
-acknowledges the previous one, and browsers delay that acknowledgement: ~40 ms on Linux
-(benchmarks/RESULTS.md, P5b: a round trip from the page 53 ms with it, 20 ms without). Tornado
-documents `set_nodelay(True)` for this case; jupyter_server does not call it. This extension
+acknowledges the previous one, and browsers delay that acknowledgement (figures:
+benchmarks/RESULTS.md, P5b). Tornado documents `set_nodelay(True)` for this case;
+jupyter_server does not call it. This extension
 does, on every kernel websocket, by wrapping whatever connection class the server uses (the
 default, or one a deployment configured). It changes nothing else; to turn it off:
 `jupyter server extension disable jupyterlab_models`.

@@ -139,7 +139,6 @@ export interface IHelloResult {
   protocol_version: number;
   package_version: string;
   store: string;
-  libraries: Record<string, boolean>;
   /** Installed versions of the supported libraries' distributions. */
   library_versions: Record<string, string>;
 }

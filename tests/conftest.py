@@ -44,3 +44,19 @@ def store(tmp_path):
     from jupyterlab_models import ModelStore
 
     return ModelStore(tmp_path / "store")
+
+
+@pytest.fixture
+def inject_faults():
+    """`inject_faults(handler)`: the store calls `handler(point)` at each of its fault points
+    (jupyterlab_models/faults.py) until the test ends."""
+    from jupyterlab_models import faults
+
+    previous = []
+
+    def inject(handler):
+        previous.append(faults.set_handler(handler))
+
+    yield inject
+    if previous:
+        faults.set_handler(previous[0])

@@ -12,6 +12,7 @@ from typing import Any
 FORMAT_ID = "test_blob"
 LIBRARY = "fake_format"  # this module: detection sees it in sys.modules
 PIP_PACKAGE = "none"
+MODULES = (LIBRARY,)
 TYPES = ("fake_format.Blob",)
 
 
@@ -27,8 +28,8 @@ class Blob:
         return f"Blob({len(self.data)} bytes in {self.parts} parts)"
 
 
-def save(obj: Blob, directory: str, **options: Any) -> dict[str, Any]:
-    from jupyterlab_models import storage
+def save(obj: Blob, directory: str, *, writer: Any = None, **options: Any) -> dict[str, Any]:
+    from jupyterlab_models import faults
 
     if options:
         raise TypeError(f"unknown options {sorted(options)}")
@@ -38,7 +39,7 @@ def save(obj: Blob, directory: str, **options: Any) -> dict[str, Any]:
         with open(os.path.join(directory, "parts", f"{i}.bin"), "wb") as f:
             f.write(obj.data[i * size : (i + 1) * size])
         if i == 0:
-            storage._crash_point("format_writing")
+            faults.point("format_writing")
     return {"parts": obj.parts}
 
 

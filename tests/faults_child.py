@@ -24,7 +24,7 @@ import time
 
 import fake_format
 
-from jupyterlab_models import ModelsError, ModelStore, storage
+from jupyterlab_models import ModelStore, ModelStoreError, faults
 
 
 def content(description: str, size: int) -> fake_format.Blob:
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> None:
         def crash_point(reached: str) -> None:
             print(f"AT {reached}", flush=True)
 
-        storage._crash_point = crash_point
+        faults.set_handler(crash_point)
         blob = content(tag, size)
         print("START", flush=True)
         print(f"DONE {store.save(blob, name, description=tag).version}", flush=True)
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> None:
         for _ in range(int(argv[3])):
             try:
                 print(f"DELETED {json.dumps(store.delete(name))}", flush=True)
-            except ModelsError as exc:
+            except ModelStoreError as exc:
                 if exc.code != "not_found":
                     raise
                 print("MISSING", flush=True)

@@ -20,7 +20,7 @@ def snapshot(store) -> dict[str, str]:
         for path in raw_files(store):
             found[path] = hashlib.sha256(read_raw(store, path)).hexdigest()
         return found
-    root = store._storage.root
+    root = store.storage.root
     for directory, dirs, files in os.walk(root):
         for entry in dirs + files:
             full = os.path.join(directory, entry)

@@ -19,7 +19,7 @@ import time
 
 import fake_format
 
-from jupyterlab_models import ModelStore, storage
+from jupyterlab_models import ModelStore, faults
 
 
 def blob(description: str) -> fake_format.Blob:
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> None:
                 print(f"AT {point}", flush=True)
                 time.sleep(600)
 
-        storage._crash_point = crash_point
+        faults.set_handler(crash_point)
         if action == "save":
             store.save(blob("crash"), name, description="crash")
         else:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 
 def is_remote(store) -> bool:
-    return store._storage.remote
+    return type(store.storage).__name__ == "RemoteStorage"
 
 
 def raw_files(store) -> list[str]:
     """Every file (object) in the store, as a path relative to it, sorted; hidden ones too."""
-    backend = store._storage
-    if not backend.remote:
+    backend = store.storage
+    if not is_remote(store):
         found = []
         for root, _dirs, files in os.walk(backend.root):
             for name in files:
@@ -27,8 +27,8 @@ def raw_files(store) -> list[str]:
 
 def visible_entries(store) -> list[str]:
     """Top-level entries that are not hidden (local: any directory entry, even empty)."""
-    backend = store._storage
-    if not backend.remote:
+    backend = store.storage
+    if not is_remote(store):
         if not os.path.isdir(backend.root):
             return []
         return sorted(e for e in os.listdir(backend.root) if not e.startswith("."))
@@ -36,15 +36,15 @@ def visible_entries(store) -> list[str]:
 
 
 def read_raw(store, path: str) -> bytes:
-    backend = store._storage
-    if not backend.remote:
+    backend = store.storage
+    if not is_remote(store):
         return Path(backend.root, path).read_bytes()
     return backend.fs.cat_file(backend.path(path))
 
 
 def write_raw(store, path: str, data: bytes) -> None:
-    backend = store._storage
-    if not backend.remote:
+    backend = store.storage
+    if not is_remote(store):
         target = Path(backend.root, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -53,8 +53,8 @@ def write_raw(store, path: str, data: bytes) -> None:
 
 
 def remove_raw(store, path: str) -> None:
-    backend = store._storage
-    if not backend.remote:
+    backend = store.storage
+    if not is_remote(store):
         Path(backend.root, path).unlink()
     else:
         backend.fs.rm_file(backend.path(path))
@@ -62,14 +62,14 @@ def remove_raw(store, path: str) -> None:
 
 def age_raw(store, path: str, seconds: float) -> None:
     """Make a local entry look `seconds` old (remote objects cannot be aged: use older_than)."""
-    target = Path(store._storage.root, path)
+    target = Path(store.storage.root, path)
     then = time.time() - seconds
     os.utime(target, (then, then))
 
 
 def age_tree(root: str, when: float) -> None:
     """Set the mtime of `root` and of everything under it to `when` (a local store written
-    earlier: list() trusts only stamps older than storage.RACY_NS)."""
+    earlier: list() trusts only stamps older than stamps.RACY_NS)."""
     for directory, dirs, files in os.walk(root):
         for entry in dirs + files:
             os.utime(os.path.join(directory, entry), (when, when))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import python_env
 
-from jupyterlab_models import ModelsError, formats
+from jupyterlab_models import ModelStoreError, formats
 from jupyterlab_models.formats import catboost as cbm_format
 from jupyterlab_models.formats import catboost_pool as pool_format
 from jupyterlab_models.inspector import scan
@@ -130,7 +130,7 @@ def test_subclass_loads_as_its_catboost_class(store, data):
 
 
 def test_unfitted_model_is_refused(store):
-    with pytest.raises(ModelsError, match="not fitted") as info:
+    with pytest.raises(ModelStoreError, match="not fitted") as info:
         store.save(catboost.CatBoostRegressor(), "m")
     assert info.value.code == "unsupported_type"
     assert store.list() == []
@@ -153,7 +153,7 @@ class Metric:
 def test_parameter_that_is_not_json_is_refused(store, data):
     X, y = data
     clf = catboost.CatBoostClassifier(**SMALL, eval_metric=Metric()).fit(X, y)
-    with pytest.raises(ModelsError, match="parameter 'eval_metric'.*Metric") as info:
+    with pytest.raises(ModelStoreError, match="parameter 'eval_metric'.*Metric") as info:
         store.save(clf, "m")
     assert info.value.code == "unsupported_type"
     assert store.list() == []
@@ -181,7 +181,7 @@ def test_quantized_pool(store, data):
 def test_pool_that_is_not_quantized_is_refused_with_the_way_out(store, data):
     X, y = data
     pool = catboost.Pool(X, y)
-    with pytest.raises(ModelsError, match=r"pool\.quantize\(\).*quantize=True") as info:
+    with pytest.raises(ModelStoreError, match=r"pool\.quantize\(\).*quantize=True") as info:
         store.save(pool, "m")
     assert info.value.code == "unsupported_type"
     assert store.list() == []
@@ -207,11 +207,11 @@ def test_pool_whose_data_the_file_cannot_hold_is_refused(store, data):
     X, y = data
     with_pairs = catboost.Pool(X, y, group_id=np.arange(len(X)) // 10, pairs=[[0, 1], [2, 3]])
     with_pairs.quantize()
-    with pytest.raises(ModelsError, match="2 pairs") as info:
+    with pytest.raises(ModelStoreError, match="2 pairs") as info:
         store.save(with_pairs, "m")
     assert info.value.code == "unsupported_type"
     string_labels = catboost.Pool(X, np.where(y == 1, "yes", "no"))
-    with pytest.raises(ModelsError, match="String target") as info:
+    with pytest.raises(ModelStoreError, match="String target") as info:
         store.save(string_labels, "m", quantize=True)
     assert info.value.code == "unsupported_type"
     with pytest.raises(TypeError):

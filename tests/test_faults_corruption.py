@@ -17,7 +17,7 @@ import pytest
 from faults_util import snapshot
 from store_raw import read_raw, remove_raw, write_raw
 
-from jupyterlab_models import ModelsError, ModelStore
+from jupyterlab_models import ModelStore, ModelStoreError
 
 pytest_plugins = ["store_backends"]
 
@@ -154,7 +154,7 @@ def test_damaged_version_fails_alone(
     damage(store, tmp_path)
     before = snapshot(store)
 
-    with pytest.raises(ModelsError) as failure:
+    with pytest.raises(ModelStoreError) as failure:
         if still_listed:
             store.load("a", 2)
         else:
@@ -162,7 +162,7 @@ def test_damaged_version_fails_alone(
     assert failure.value.code == code
     assert words in failure.value.message
     if not still_listed:  # the manifest itself is refused: loading says the same
-        with pytest.raises(ModelsError) as again:
+        with pytest.raises(ModelStoreError) as again:
             store.load("a", 2)
         assert (again.value.code, again.value.message) == (code, failure.value.message)
     elif code == "integrity":
@@ -241,7 +241,7 @@ def test_symlinks_out_of_the_store_are_not_followed(damaged_store, tmp_path, dat
     store = damaged_store("local")
     damage(store, tmp_path)
     before = snapshot(store)
-    with pytest.raises(ModelsError) as failure:
+    with pytest.raises(ModelStoreError) as failure:
         store.load("a", 2)
     assert failure.value.code == "integrity"
     assert "'model.txt' is reached through a symbolic link" in failure.value.message

@@ -26,9 +26,10 @@ from faults_child import content
 from faults_util import leftovers, model_files, snapshot
 from store_raw import age_tree
 
-from jupyterlab_models import ModelsError, ModelStore, list_cache, storage
+from jupyterlab_models import ModelStore, ModelStoreError
 from jupyterlab_models.kernel import KernelState, handle
 from jupyterlab_models.protocol import PROTOCOL_VERSION
+from jupyterlab_models.storage import list_cache
 
 pytest_plugins = ["store_backends"]
 
@@ -103,8 +104,8 @@ def test_read_only_store(mount, monkeypatch):
     fs.read_only(True)
     before = snapshot(store)
 
-    def refused(action) -> ModelsError:
-        with pytest.raises(ModelsError) as failure:
+    def refused(action) -> ModelStoreError:
+        with pytest.raises(ModelStoreError) as failure:
             action()
         assert failure.value.code == "internal"
         assert "Read-only file system" in failure.value.message
@@ -159,14 +160,14 @@ def test_read_only_store(mount, monkeypatch):
 # --- full disk -------------------------------------------------------------------------------
 
 
-def test_full_disk(mount, monkeypatch):
+def test_full_disk(mount, monkeypatch, inject_faults):
     """Saves of random sizes (seeded) into a 2 MiB file system until it is full, then saves
     that fit except for their last bytes, so that the error hits the model files and the
     manifest: every failed save leaves nothing, every earlier version stays whole."""
     fs = mount("2m")
     store = _filled_store(fs.path)
     reached: list[str] = []
-    monkeypatch.setattr(storage, "_crash_point", reached.append)  # records each step reached
+    inject_faults(reached.append)  # records each step reached
     rng = random.Random(7)
     expected = {1: ("m-1", 100_000), 2: ("m-2", 100_000)}
     failures = []
@@ -176,7 +177,7 @@ def test_full_disk(mount, monkeypatch):
         reached.clear()
         try:
             info = store.save(content(tag, size), "m", description=tag)
-        except ModelsError as exc:
+        except ModelStoreError as exc:
             assert exc.code == "internal"
             assert "No space left on device" in exc.message
             assert f"the disk of the store {store.location} is full" in exc.message
@@ -357,7 +358,7 @@ def test_s3_server_unreachable_mid_save(own_s3, s3_secret):
             relay.cut()  # the server is gone while the model is being uploaded
 
     started = time.monotonic()
-    with pytest.raises(ModelsError) as failure:
+    with pytest.raises(ModelStoreError) as failure:
         store.save(content("m-3", 12 << 20), "m", description="m-3", progress=progress)
     took = time.monotonic() - started
     message = failure.value.message
@@ -369,7 +370,7 @@ def test_s3_server_unreachable_mid_save(own_s3, s3_secret):
     print(f"\ncut after {cut_at[0][0]} of {cut_at[0][1]} bytes; after {took:.1f} s: {message}")
 
     # While the server is away: reads fail with the same clear error.
-    with pytest.raises(ModelsError) as listing:
+    with pytest.raises(ModelStoreError) as listing:
         store.list()
     assert listing.value.code == "internal" and listing.value.message.startswith(f"store {url}")
 
@@ -404,7 +405,7 @@ def test_s3_server_killed_mid_save(own_s3, s3_secret):
             killed.append((done, total))
             moto.kill()
 
-    with pytest.raises(ModelsError) as failure:
+    with pytest.raises(ModelStoreError) as failure:
         store.save(content("m-3", 12 << 20), "m", description="m-3", progress=progress)
     message = failure.value.message
     assert failure.value.code == "internal"

@@ -30,7 +30,7 @@ from conftest import python_env
 from faults_util import snapshot
 from test_kernel_live import REGISTER, client  # noqa: F401  (a module-scoped real kernel)
 
-from jupyterlab_models import ModelsError, ModelStore
+from jupyterlab_models import ModelStore, ModelStoreError
 from jupyterlab_models.kernel import KernelState, handle
 from jupyterlab_models.protocol import PROTOCOL_VERSION
 
@@ -436,7 +436,7 @@ def test_bad_input(case, store, namespace, tmp_path, monkeypatch):
         assert "clf" in [v["name"] for v in variables["result"]["variables"]]
 
     if case.api is not None:
-        with pytest.raises(ModelsError) as failure:
+        with pytest.raises(ModelStoreError) as failure:
             case.api(store, namespace)
         assert failure.value.code == case.code
         words = case.words if case.code != "bad_request" else ""
@@ -514,14 +514,14 @@ BLOCKED = textwrap.dedent(
     """
     import json, sys
     sys.modules["lightgbm"] = None  # as if lightgbm were not installed in this kernel
-    from jupyterlab_models import ModelsError, ModelStore
+    from jupyterlab_models import ModelStoreError, ModelStore
     from jupyterlab_models.kernel import KernelState, handle
     from jupyterlab_models.protocol import PROTOCOL_VERSION
     store = sys.argv[1]
     try:
         ModelStore(store).load("Model")
         api = None
-    except ModelsError as exc:
+    except ModelStoreError as exc:
         api = [exc.code, exc.message]
     out, state = [], KernelState()
     hello = {"protocol_version": PROTOCOL_VERSION, "store": store}

@@ -27,7 +27,7 @@ from conftest import REPO, python_env
 from faults_util import snapshot
 from sklearn.linear_model import LogisticRegression
 
-from jupyterlab_models import ModelsError, ModelStore
+from jupyterlab_models import ModelStore, ModelStoreError
 from jupyterlab_models.kernel import KernelState, handle
 from jupyterlab_models.protocol import PROTOCOL_VERSION
 
@@ -71,7 +71,7 @@ NO_PICKLE = textwrap.dedent(
 
     sys.path.insert(0, sys.argv[2])
     import tiny_models
-    from jupyterlab_models import ModelsError, ModelStore
+    from jupyterlab_models import ModelStoreError, ModelStore
 
     # The guard works: each way to unpickle raises while "loading", and is recorded.
     import io
@@ -100,7 +100,7 @@ NO_PICKLE = textwrap.dedent(
         try:
             try:
                 model = store.load(info.name)
-            except ModelsError as exc:
+            except ModelStoreError as exc:
                 if exc.code != "untrusted":
                     raise
                 model = store.load(info.name, trusted=exc.details["untrusted"])
@@ -164,7 +164,7 @@ def test_keras_loads_in_safe_mode(tmp_path, monkeypatch):
     lam = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2)])
     store.save(lam, "lambda")
     before = snapshot(store)
-    with pytest.raises(ModelsError) as failure:
+    with pytest.raises(ModelStoreError) as failure:
         store.load("lambda")
     assert failure.value.code == "unsupported_type"
     assert "contains a Python lambda" in failure.value.message
@@ -190,7 +190,7 @@ def test_skops_needs_the_callers_trust(tmp_path, data):
     before = snapshot(store)
 
     for trusted in (None, [], ["sklearn.linear_model._logistic.LogisticRegression"]):
-        with pytest.raises(ModelsError) as failure:
+        with pytest.raises(ModelStoreError) as failure:
             store.load("home", **({} if trusted is None else {"trusted": trusted}))
         assert failure.value.code == "untrusted"
         assert untrusted in failure.value.message
@@ -279,9 +279,9 @@ def test_store_writes_only_inside_its_root(tmp_path, clf, data):
         store.verify()
         store.delete("m", 1)
         for hostile in ("../outside/m", "/etc/x", "..", "a/../../b", "..\\outside"):
-            with pytest.raises(ModelsError):
+            with pytest.raises(ModelStoreError):
                 store.save(clf, hostile)
-            with pytest.raises(ModelsError):
+            with pytest.raises(ModelStoreError):
                 store.delete(hostile)
         # Symbolic links planted in the store's bookkeeping and as a model: gc and delete
         # remove the links, never what they point to.

@@ -21,12 +21,12 @@ LOAD_IN_FRESH_PROCESS = """
 import json, sys
 sys.path.insert(0, {tests!r})
 import tiny_models
-from jupyterlab_models import ModelStore, ModelsError
+from jupyterlab_models import ModelStore, ModelStoreError
 
 store = ModelStore({store!r})
 try:
     model = store.load({format_id!r})
-except ModelsError as exc:
+except ModelStoreError as exc:
     if exc.code != "untrusted":
         raise
     model = store.load({format_id!r}, trusted=exc.details["untrusted"])

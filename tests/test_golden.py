@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import tiny_models
 
-from jupyterlab_models import ModelsError, ModelStore, formats
+from jupyterlab_models import ModelStore, ModelStoreError, formats
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text())
@@ -25,7 +25,7 @@ def test_golden_model_loads_and_computes_the_same(format_id):
     store = ModelStore(GOLDEN / "store")
     try:
         model = store.load(format_id)
-    except ModelsError as exc:
+    except ModelStoreError as exc:
         assert exc.code == "untrusted", exc
         model = store.load(format_id, trusted=exc.details["untrusted"])
     tiny_models.assert_same(format_id, EXPECTED[format_id], tiny_models.outputs(format_id, model))
@@ -41,7 +41,7 @@ def test_a_missing_library_says_what_to_install(format_id, monkeypatch):
         if module == library or module.startswith(library + "."):
             monkeypatch.setitem(sys.modules, module, None)  # `import library` fails
     monkeypatch.setitem(sys.modules, library, None)
-    with pytest.raises(ModelsError) as failure:
+    with pytest.raises(ModelStoreError) as failure:
         store.load(format_id)
     assert failure.value.code == "library_missing", failure.value
     assert any(f"pip install {pip}" in failure.value.message for pip in PIP[library])

@@ -12,7 +12,7 @@ import pytest
 import tf_keras
 from conftest import python_env
 
-from jupyterlab_models import ModelsError, formats, inspector
+from jupyterlab_models import ModelStoreError, formats, inspector
 from jupyterlab_models.formats import keras as keras_format
 
 LIBRARIES = {"keras": keras, "tf_keras": tf_keras}
@@ -129,7 +129,7 @@ def test_unregistered_subclass_is_refused_at_save(store, monkeypatch, library):
 
     model = Unregistered()
     model(X)
-    with pytest.raises(ModelsError, match="'Unregistered'") as exc:
+    with pytest.raises(ModelStoreError, match="'Unregistered'") as exc:
         store.save(model, "m")
     assert exc.value.code == "unsupported_type"
     assert f"@{library}.saving.register_keras_serializable()" in exc.value.message
@@ -149,7 +149,7 @@ def test_class_not_registered_at_load_time(store, monkeypatch, library):
     name = f"jlm_tests>{SUBCLASSES[library].__name__}"
     # as in a fresh kernel where the cell defining the class has not run yet
     monkeypatch.delitem(LIBRARIES[library].saving.get_custom_objects(), name)
-    with pytest.raises(ModelsError) as exc:
+    with pytest.raises(ModelStoreError) as exc:
         store.load("m")
     assert exc.value.code == "unsupported_type"
     assert repr(name) in exc.value.message
@@ -160,7 +160,7 @@ def test_class_not_registered_at_load_time(store, monkeypatch, library):
 def test_a_lambda_is_never_loaded(store):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2)])
     store.save(model, "m")
-    with pytest.raises(ModelsError, match="lambda") as exc:
+    with pytest.raises(ModelStoreError, match="lambda") as exc:
         store.load("m")
     assert exc.value.code == "unsupported_type"
 
@@ -169,7 +169,7 @@ def test_a_lambda_is_never_loaded(store):
 def test_missing_library(store, models, monkeypatch, library, pip):
     store.save(models[library], "m")
     monkeypatch.setitem(sys.modules, library, None)  # makes `import library` fail
-    with pytest.raises(ModelsError, match=f"pip install {pip}") as exc:
+    with pytest.raises(ModelStoreError, match=f"pip install {pip}") as exc:
         store.load("m")
     assert exc.value.code == "library_missing"
 

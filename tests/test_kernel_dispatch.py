@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from store_raw import age_tree
 
-from jupyterlab_models import __version__, formats, list_cache
+from jupyterlab_models import __version__, formats
 from jupyterlab_models.kernel import KernelState, handle
 from jupyterlab_models.manifest import DEFERRED
 from jupyterlab_models.protocol import PROTOCOL_VERSION
+from jupyterlab_models.storage import list_cache
 
 _ids = itertools.count(1)
 
@@ -67,7 +68,6 @@ def test_hello(tmp_path):
         "protocol_version": PROTOCOL_VERSION,
         "package_version": __version__,
         "store": str(tmp_path / ".jupyterlab-models"),
-        "libraries": {fmt.LIBRARY: True for fmt in formats.FORMATS},
         "library_versions": formats.installed_versions(),
     }
     assert s.state.get_store().location == result["store"]

@@ -8,7 +8,7 @@ import lightgbm
 import numpy as np
 import pytest
 
-from jupyterlab_models import ModelsError
+from jupyterlab_models import ModelStoreError
 
 LABELS = {
     "int": np.array([3, 7]),
@@ -130,7 +130,7 @@ def test_subclass_loads_as_its_lightgbm_class(store, data):
 
 
 def test_unfitted_model_is_refused(store):
-    with pytest.raises(ModelsError, match="not fitted") as info:
+    with pytest.raises(ModelStoreError, match="not fitted") as info:
         store.save(lightgbm.LGBMClassifier(), "m")
     assert info.value.code == "unsupported_type"
 
@@ -139,7 +139,7 @@ def test_parameter_that_is_not_json_is_refused(store, data):
     X, y = data
     clf = lightgbm.LGBMClassifier(n_estimators=3, random_state=np.random.RandomState(0), verbose=-1)
     clf.fit(X, y)
-    with pytest.raises(ModelsError, match="parameter 'random_state'.*RandomState") as info:
+    with pytest.raises(ModelStoreError, match="parameter 'random_state'.*RandomState") as info:
         store.save(clf, "m")
     assert info.value.code == "unsupported_type"
     assert store.list() == []

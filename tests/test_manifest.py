@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_models import ModelInfo, ModelsError
-from jupyterlab_models.manifest import SCHEMA_VERSION, format_time, utc_now
-from jupyterlab_models.storage import manifest_text
+from jupyterlab_models import ModelInfo, ModelStoreError
+from jupyterlab_models.manifest import SCHEMA_VERSION, format_time, manifest_bytes, utc_now
 
 SHA = "0" * 64
 GOOD = {
@@ -109,7 +108,7 @@ def test_stored_manifests_serialize_byte_for_byte():
     assert manifests
     for path in manifests:
         info = ModelInfo.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        assert manifest_text(info).encode("utf-8") == path.read_bytes(), path
+        assert manifest_bytes(info) == path.read_bytes(), path
 
 
 @pytest.mark.parametrize(
@@ -141,7 +140,7 @@ def test_stored_manifests_serialize_byte_for_byte():
     ],
 )
 def test_invalid_manifests(data, message):
-    with pytest.raises(ModelsError) as info:
+    with pytest.raises(ModelStoreError) as info:
         ModelInfo.from_dict(data)
     assert info.value.code == "integrity"
     assert message in info.value.message

@@ -6,7 +6,7 @@ import pytest
 from conftest import FIXTURES
 
 from jupyterlab_models.names import RULES, name_problem, validate_name, validate_variable
-from jupyterlab_models.protocol import ModelsError
+from jupyterlab_models.protocol import ModelStoreError
 
 CASES = json.loads((FIXTURES / "names.json").read_text(encoding="utf-8"))
 
@@ -29,14 +29,14 @@ def test_valid_names(name):
 @pytest.mark.parametrize("case", CASES["invalid"], ids=lambda c: repr(c["name"])[:20])
 def test_invalid_names(case):
     assert name_problem(case["name"]) == case["reason"]
-    with pytest.raises(ModelsError) as info:
+    with pytest.raises(ModelStoreError) as info:
         validate_name(case["name"])
     assert info.value.code == "name_invalid"
     assert RULES[case["reason"]] in info.value.message
 
 
 def test_a_name_must_be_a_string():
-    with pytest.raises(ModelsError, match="must be a string"):
+    with pytest.raises(ModelStoreError, match="must be a string"):
         validate_name(None)
 
 
@@ -47,6 +47,6 @@ def test_valid_variables(name):
 
 @pytest.mark.parametrize("name", ["", "class", "None", "2x", "a-b", "a b", "x.y", None])
 def test_invalid_variables(name):
-    with pytest.raises(ModelsError) as info:
+    with pytest.raises(ModelStoreError) as info:
         validate_variable(name)
     assert info.value.code == "variable_invalid"

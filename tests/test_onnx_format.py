@@ -17,7 +17,7 @@ from conftest import python_env
 from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from jupyterlab_models import ModelsError, formats
+from jupyterlab_models import ModelStoreError, formats
 from jupyterlab_models.formats import onnx as onnx_format
 from jupyterlab_models.inspector import scan
 
@@ -101,7 +101,7 @@ def test_external_data_on_request(store, model, x):
 
 def test_a_model_over_the_threshold_uses_external_data(store, model, x, monkeypatch):
     monkeypatch.setattr(onnx_format, "EXTERNAL_DATA_THRESHOLD", model.ByteSize() - 1)
-    with pytest.raises(ModelsError, match="2 GB") as error:
+    with pytest.raises(ModelStoreError, match="2 GB") as error:
         store.save(model, "m", external_data=False)
     assert error.value.code == "unsupported_type"
     info = store.save(model, "m")
@@ -115,7 +115,7 @@ def test_a_proto_whose_data_is_not_in_memory_is_refused(store, model, tmp_path):
     path = str(tmp_path / "elsewhere.onnx")
     onnx.save_model(model, path, save_as_external_data=True, location="elsewhere.data")
     partial = onnx.load(path, load_external_data=False)
-    with pytest.raises(ModelsError, match="'W' refers to external data") as error:
+    with pytest.raises(ModelStoreError, match="'W' refers to external data") as error:
         store.save(partial, "m")
     assert error.value.code == "unsupported_type"
     assert store.list() == []

@@ -17,7 +17,7 @@ def test_public_api():
         {"module": "jupyterlab_models.server_extension"}
     ]
     assert isinstance(jupyterlab_models.__version__, str) and jupyterlab_models.__version__
-    assert {"ModelStore", "ModelInfo", "ModelsError"} <= set(jupyterlab_models.__all__)
+    assert {"ModelStore", "ModelInfo", "ModelStoreError"} <= set(jupyterlab_models.__all__)
 
 
 def test_importing_is_cheap():

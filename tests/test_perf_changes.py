@@ -14,8 +14,9 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from jupyterlab_models import ModelsError, formats
+from jupyterlab_models import ModelStoreError, formats
 from jupyterlab_models.formats import onnx as onnx_format
+from jupyterlab_models.formats import versions
 
 # --- ONNX: serialized once, same bytes as onnx.save_model -------------------------------------
 
@@ -101,7 +102,7 @@ def test_onnx_external_data_file_is_unchanged(model, tmp_path):
 def test_onnx_over_the_limit_takes_the_external_data_path(model, tmp_path, monkeypatch):
     """What happens when protobuf cannot serialize the proto (over 2 GB): simulated."""
     monkeypatch.setattr(onnx_format, "_serialized", lambda obj: None)
-    with pytest.raises(ModelsError, match="2 GB"):
+    with pytest.raises(ModelStoreError, match="2 GB"):
         onnx_format.save(model, str(tmp_path), external_data=False)
     assert os.listdir(tmp_path) == []
     extra = onnx_format.save(model, str(tmp_path))
@@ -154,7 +155,7 @@ def site(tmp_path, monkeypatch):
     site.mkdir()
     os.utime(site, (PAST, PAST))
     monkeypatch.setattr(sys, "path", [str(site)])
-    monkeypatch.setattr(formats, "_FOUND", {})
+    versions.forget_found()
     return site
 
 
@@ -174,9 +175,9 @@ def lookups(monkeypatch):
 
 def test_found_versions_are_looked_up_once(site, lookups):
     install(site, "fakelib", "1.2", PAST)
-    assert formats.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
-    assert formats.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
-    assert formats.distribution_versions("absent", "fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib", "absent") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("absent", "fakelib") == {"fakelib": "1.2"}
     assert lookups == ["fakelib", "absent", "absent", "absent"]  # a missing one: every time
 
 
@@ -186,60 +187,60 @@ def test_a_busy_directory_elsewhere_on_sys_path_does_not_matter(site, lookups, t
     busy.mkdir()
     sys.path.insert(0, str(busy))
     install(site, "fakelib", "1.2", PAST)
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.2"}
     (busy / "notebook.ipynb").write_text("{}")
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.2"}
     assert lookups == ["fakelib"]
 
 
 def test_versions_returned_are_copies(site):
     install(site, "fakelib", "1.2", PAST)
-    found = formats.distribution_versions("fakelib")
+    found = versions.distribution_versions("fakelib")
     found["fakelib"] = "changed"
     found["other"] = "1"
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.2"}
 
 
 def test_a_distribution_installed_later_is_seen(site):
-    assert formats.distribution_versions("fakelib") == {}
+    assert versions.distribution_versions("fakelib") == {}
     install(site, "fakelib", "1.2", PAST + 1)
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.2"}
 
 
 def test_an_upgrade_and_a_removal_are_seen(site):
     install(site, "fakelib", "1.2", PAST)
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.2"}
     uninstall(site, "fakelib", "1.2", PAST + 1)
     install(site, "fakelib", "2.0", PAST + 2)
-    assert formats.distribution_versions("fakelib") == {"fakelib": "2.0"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "2.0"}
     uninstall(site, "fakelib", "2.0", PAST + 3)
-    assert formats.distribution_versions("fakelib") == {}
+    assert versions.distribution_versions("fakelib") == {}
 
 
 def test_a_new_sys_path_entry_is_seen(site, tmp_path):
-    assert formats.distribution_versions("fakelib") == {}
+    assert versions.distribution_versions("fakelib") == {}
     other = tmp_path / "other"
     other.mkdir()
     install(other, "fakelib", "3.1", PAST)
     sys.path.append(str(other))
-    assert formats.distribution_versions("fakelib") == {"fakelib": "3.1"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "3.1"}
     first = tmp_path / "first"
     first.mkdir()
     install(first, "fakelib", "4.0", PAST)
     sys.path.insert(0, str(first))  # sys.path changed: the first directory wins
-    assert formats.distribution_versions("fakelib") == {"fakelib": "4.0"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "4.0"}
 
 
 def test_a_directory_changed_a_moment_ago_is_not_trusted(site, lookups):
     """Two changes within one mtime tick look alike: a fresh mtime is never cached."""
     now = time.time()
     install(site, "fakelib", "1.2", now)
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.2"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.2"}
     assert lookups == ["fakelib", "fakelib"]
     uninstall(site, "fakelib", "1.2", now + 1)
     install(site, "fakelib", "1.3", now + 1)
-    assert formats.distribution_versions("fakelib") == {"fakelib": "1.3"}
+    assert versions.distribution_versions("fakelib") == {"fakelib": "1.3"}
 
 
 def test_format_versions_match_the_metadata():

@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from jupyterlab_models import ModelsError, formats, inspector
+from jupyterlab_models import ModelStoreError, formats, inspector
 from jupyterlab_models.formats import lightgbm as lightgbm_format
 from jupyterlab_models.formats import skops as skops_format
 
@@ -62,7 +62,7 @@ def test_untrusted_types_need_explicit_trust(store, data):
     info = store.save(forest, "m")
     assert info.extra == {"untrusted": [TREE]}  # known before loading
     for trusted in ({}, {"trusted": []}, {"trusted": ["numpy.ndarray"]}):
-        with pytest.raises(ModelsError, match=TREE) as exc:
+        with pytest.raises(ModelStoreError, match=TREE) as exc:
             store.load("m", **trusted)
         assert exc.value.code == "untrusted"
         assert exc.value.details == {"untrusted": [TREE]}
@@ -75,7 +75,7 @@ def test_user_defined_estimator_in_a_pipeline(store, data):
     X, y = data
     pipe = make_pipeline(StandardScaler(), Threshold(feature=1)).fit(X, y)
     store.save(pipe, "m")
-    with pytest.raises(ModelsError) as exc:
+    with pytest.raises(ModelStoreError) as exc:
         store.load("m")
     untrusted = exc.value.details["untrusted"]
     assert untrusted == ["test_skops_format.Threshold"]
@@ -95,7 +95,7 @@ def test_trusted_must_be_a_list_of_names(store, data):
 
 
 def test_unfitted_model_is_refused(store):
-    with pytest.raises(ModelsError, match="not fitted") as exc:
+    with pytest.raises(ModelStoreError, match="not fitted") as exc:
         store.save(make_pipeline(StandardScaler(), LogisticRegression()), "m")
     assert exc.value.code == "unsupported_type"
     assert store.list() == []

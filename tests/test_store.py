@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from store_raw import is_remote, raw_files, read_raw, remove_raw, visible_entries, write_raw
 
-from jupyterlab_models import ModelInfo, ModelsError, ModelStore, ModelStoreError
-from jupyterlab_models.store import resolve_location
+from jupyterlab_models import ModelInfo, ModelStore, ModelStoreError
+from jupyterlab_models.location import resolve_location
 
 pytest_plugins = ["store_backends"]
 
@@ -183,7 +183,9 @@ def test_version_must_be_an_int(store, clf):
 
 
 def test_unsupported_type_names_the_type(store):
-    with pytest.raises(ModelsError, match=r"builtins\.dict is not a supported model type") as info:
+    with pytest.raises(
+        ModelStoreError, match=r"builtins\.dict is not a supported model type"
+    ) as info:
         store.save({}, "m")
     assert info.value.code == "unsupported_type"
     assert raw_files(store) == []
@@ -242,7 +244,7 @@ def test_integrity(store, clf, damage):
         write_raw(store, path, bytes(content) + b"\n")
     else:
         remove_raw(store, path)
-    with pytest.raises(ModelsError) as info:
+    with pytest.raises(ModelStoreError) as info:
         store.load("m")
     assert info.value.code == "integrity"
     assert "model.txt" in info.value.message
@@ -258,7 +260,7 @@ def test_failed_save_leaves_nothing(store, data):
         return p - y_true, p * (1 - p)
 
     clf = lightgbm.LGBMClassifier(objective=objective, n_estimators=3, verbose=-1).fit(X, y)
-    with pytest.raises(ModelsError, match="parameter 'objective'") as info:
+    with pytest.raises(ModelStoreError, match="parameter 'objective'") as info:
         store.save(clf, "m")
     assert info.value.code == "unsupported_type"
     assert store.list() == []
@@ -343,7 +345,7 @@ def test_one_error_class_with_the_wire_codes():
     import jupyterlab_models as jm
     from jupyterlab_models.protocol import ERROR_CODES
 
-    assert jm.ModelStoreError is jm.ModelsError
+    assert not hasattr(jm, "ModelsError")  # one name
     error = jm.ModelStoreError("not_found", "no model")
     assert (error.code, error.message, str(error)) == ("not_found", "no model", "no model")
     assert isinstance(error, Exception)
@@ -418,12 +420,15 @@ def test_url_locations(tmp_path, monkeypatch):
     assert resolve_location(f"file://{tmp_path}/s") == str(tmp_path / "s")
     assert resolve_location("file://rel", str(tmp_path / "root")) == str(tmp_path / "root" / "rel")
     assert ModelStore(f"file://{tmp_path}/s").location == str(tmp_path / "s")
-    assert not ModelStore(f"file://{tmp_path}/s")._storage.remote
+    assert type(ModelStore(f"file://{tmp_path}/s").storage).__name__ == "LocalStorage"
     # other URLs are kept as they are, from the setting or the environment
     assert resolve_location("s3://bucket/prefix", str(tmp_path)) == "s3://bucket/prefix"
     monkeypatch.setenv("JUPYTERLAB_MODELS_STORE", "memory://env-store")
     assert resolve_location() == "memory://env-store"
-    assert ModelStore().location == "memory://env-store" and ModelStore()._storage.remote
+    assert (
+        ModelStore().location == "memory://env-store"
+        and type(ModelStore().storage).__name__ == "RemoteStorage"
+    )
     assert resolve_location("simplecache::s3://b/p") == "simplecache::s3://b/p"
 
 
@@ -432,10 +437,10 @@ def test_a_large_save_hashes_while_it_syncs(local_store, monkeypatch):
     in order, and a failure half-way still leaves nothing."""
     import fake_format
 
-    from jupyterlab_models import storage
+    from jupyterlab_models.storage import files
 
     fake_format.register(monkeypatch)
-    data = os.urandom(storage.OVERLAP_MIN_BYTES + 12345)
+    data = os.urandom(files.OVERLAP_MIN_BYTES + 12345)
     progress = []
     info = local_store.save(
         fake_format.Blob(data, parts=4), "big", progress=lambda *p: progress.append(p)
@@ -459,14 +464,12 @@ def _formats_writing_with_write_hashed(monkeypatch, then=None):
     ONNX format does), then calling `then(path)` on each part if given."""
     import fake_format
 
-    from jupyterlab_models import storage
-
-    def save(obj, directory, **options):
+    def save(obj, directory, *, writer, **options):
         size = -(-len(obj.data) // obj.parts)
         os.makedirs(os.path.join(directory, "parts"))
         for i in range(obj.parts):
             path = os.path.join(directory, "parts", f"{i}.bin")
-            storage.write_hashed(path, obj.data[i * size : (i + 1) * size])
+            writer.write(path, obj.data[i * size : (i + 1) * size])
             if then is not None:
                 then(path)
         return {"parts": obj.parts}
@@ -487,13 +490,13 @@ def _sha256s_of_parts(data: bytes, parts: int) -> list[str]:
 def test_files_hashed_while_written_are_not_read_back(local_store, monkeypatch, threaded):
     """issue #4: hash while writing. The save takes the digests write_hashed took and reads
     no file again; they are the files' true sha256 (load verifies them)."""
-    from jupyterlab_models import storage
+    from jupyterlab_models.storage import files
 
     fake_format = _formats_writing_with_write_hashed(monkeypatch)
-    monkeypatch.setattr(storage, "OVERLAP_MIN_BYTES", 1000 if threaded else 10**9)
+    monkeypatch.setattr(files, "OVERLAP_MIN_BYTES", 1000 if threaded else 10**9)
     reads = []
-    real = storage.copy_hashed
-    monkeypatch.setattr(storage, "copy_hashed", lambda *a, **k: reads.append(a) or real(*a, **k))
+    real = files.copy_hashed
+    monkeypatch.setattr(files, "copy_hashed", lambda *a, **k: reads.append(a) or real(*a, **k))
     data = os.urandom(30_000)
     info = local_store.save(fake_format.Blob(data, parts=3), "m")
     assert reads == []
@@ -516,12 +519,12 @@ def test_a_file_changed_after_it_was_hashed_is_hashed_again(local_store, monkeyp
 def test_write_hashed_on_a_remote_store_only_writes(remote_store, monkeypatch):
     """A remote store hashes while it uploads: the format's write_hashed in the local scratch
     directory neither hashes nor fsyncs, and the manifest has the true digests."""
-    from jupyterlab_models import storage
+    from jupyterlab_models.storage import files
 
     fake_format = _formats_writing_with_write_hashed(monkeypatch)
     calls = []
-    monkeypatch.setattr(storage, "_sha256", lambda data: calls.append("hash") or "0" * 64)
-    monkeypatch.setattr(storage, "_write_synced", lambda f, data: calls.append("fsync"))
+    monkeypatch.setattr(files, "sha256_of", lambda data: calls.append("hash") or "0" * 64)
+    monkeypatch.setattr(files, "write_synced", lambda f, data: calls.append("fsync"))
     data = os.urandom(3_000)
     info = remote_store.save(fake_format.Blob(data, parts=3), "m")
     assert calls == []

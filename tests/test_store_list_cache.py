@@ -20,9 +20,10 @@ from datetime import timezone
 import pytest
 from store_raw import age_tree
 
-from jupyterlab_models import ModelsError, ModelStore, list_cache
+from jupyterlab_models import ModelStore, ModelStoreError
 from jupyterlab_models.manifest import DEFERRED
-from jupyterlab_models.storage import RACY_NS
+from jupyterlab_models.storage import list_cache
+from jupyterlab_models.storage.stamps import RACY_NS
 
 PAST = time.time() - 10 * RACY_NS / 1e9
 
@@ -38,7 +39,7 @@ class ManifestReads:
 
     def __init__(self, store: ModelStore, monkeypatch: pytest.MonkeyPatch) -> None:
         self.names: list[str] = []
-        storage = store._storage
+        storage = store.storage
         read = storage.read_manifests
 
         def counting(wanted):
@@ -122,7 +123,7 @@ def test_a_manifest_replaced_while_list_reads_it_is_read_again_next_time(aged_st
     """The stamp remembered is the one of the file read, never of a file that replaced it
     between the read and the stat."""
     list_cache.forget_all()  # a small store has no cache file: every manifest is read
-    storage = aged_store._storage
+    storage = aged_store.storage
     read = storage.read_manifests
 
     def read_then_replace(wanted):
@@ -180,7 +181,6 @@ def test_a_model_directory_replaced_by_a_file_is_no_longer_listed(aged_store):
 
 def test_stats_by_path_where_the_store_cannot_be_opened(aged_store, monkeypatch):
     """Windows cannot open a directory: the stats then take whole paths, with the same result."""
-    from jupyterlab_models import storage
 
     real_open = os.open
 
@@ -189,7 +189,7 @@ def test_stats_by_path_where_the_store_cannot_be_opened(aged_store, monkeypatch)
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(storage.os, "open", refuse_directories)
+    monkeypatch.setattr(os, "open", refuse_directories)
     manifest = os.path.join(aged_store.location, "c", "1", "manifest.json")
     with open(manifest, encoding="utf-8") as f:
         data = json.load(f)
@@ -235,7 +235,7 @@ COUNTING_CHILD = """
 import json, sys
 from jupyterlab_models import ModelStore
 store = ModelStore(sys.argv[1])
-storage, read, reads = store._storage, store._storage.read_manifests, []
+storage, read, reads = store.storage, store.storage.read_manifests, []
 def counting(wanted):
     wanted = list(wanted)
     reads.extend(name for name, _version in wanted)
@@ -437,7 +437,7 @@ def test_a_created_at_forged_under_a_valid_checksum_raises_integrity(rewrite_alw
     list_cache.forget_all()
     info = aged_store.list()[1]
     assert info.description == ""
-    with pytest.raises(ModelsError) as caught:
+    with pytest.raises(ModelStoreError) as caught:
         _ = info.created_at
     assert caught.value.code == "integrity"
     assert "not a UTC ISO 8601 time" in str(caught.value)
@@ -455,7 +455,7 @@ def test_deferred_fields_damaged_under_a_valid_checksum_raise_integrity(rewrite_
     list_cache.forget_all()
     info = aged_store.list()[0]
     assert info.description == ""  # the eager fields are fine
-    with pytest.raises(ModelsError) as caught:
+    with pytest.raises(ModelStoreError) as caught:
         _ = info.extra
     assert caught.value.code == "integrity"
     assert "damaged" in str(caught.value)

@@ -134,11 +134,9 @@ def test_gc_removes_stale_unlocked_staging_and_trash(local):
     assert local.load("m") == fake_format.Blob(b"kept")
 
 
-def test_gc_never_removes_a_running_save(local, monkeypatch):
+def test_gc_never_removes_a_running_save(local, monkeypatch, inject_faults):
     """A save paused after the format wrote its files: gc --older-than 0 leaves it."""
     import fake_format
-
-    from jupyterlab_models import storage
 
     results = []
 
@@ -146,7 +144,7 @@ def test_gc_never_removes_a_running_save(local, monkeypatch):
         if point == "staged":
             results.append(local.gc(older_than=0))
 
-    monkeypatch.setattr(storage, "_crash_point", crash_point)
+    inject_faults(crash_point)
     info = local.save(fake_format.Blob(b"x" * 10), "m")
     assert results == [[]]
     assert info.version == 1 and local.load("m") == fake_format.Blob(b"x" * 10)

@@ -16,7 +16,7 @@ from store_raw import raw_files, read_raw
 
 from jupyterlab_models import ModelStore, ModelStoreError
 from jupyterlab_models.protocol import PROTOCOL_VERSION
-from jupyterlab_models.remote import has_password, scrub
+from jupyterlab_models.storage.credentials import has_password, scrub
 
 pytest_plugins = ["store_backends"]
 
@@ -52,7 +52,7 @@ def test_layout_on_object_storage(s3):
 
 
 def test_a_version_number_is_taken_by_a_conditional_create(s3):
-    backend = s3._storage
+    backend = s3.storage
     backend._create(backend.path("x", 1, ".claim"), b"first")
     with pytest.raises(FileExistsError):  # S3 answered 412 to If-None-Match: *
         backend._create(backend.path("x", 1, ".claim"), b"second")
@@ -62,7 +62,7 @@ def test_a_version_number_is_taken_by_a_conditional_create(s3):
 @pytest.mark.parametrize("backend", ["memory", "s3"])
 def test_claims_racing_for_one_name_get_distinct_numbers(store_url_for, backend):
     store = ModelStore(store_url_for(backend))
-    storage = store._storage
+    storage = store.storage
     with ThreadPoolExecutor(8) as pool:
         numbers = list(pool.map(lambda i: storage._claim("m", f"{i}".encode()), range(24)))
     assert sorted(numbers) == list(range(1, 25))
@@ -70,15 +70,14 @@ def test_claims_racing_for_one_name_get_distinct_numbers(store_url_for, backend)
         assert read_raw(store, f"m/{number}/.claim") == f"{i}".encode()
 
 
-def test_a_save_whose_claim_was_taken_away_fails_and_leaves_nothing(s3, monkeypatch):
+def test_a_save_whose_claim_was_taken_away_fails_and_leaves_nothing(s3, monkeypatch, inject_faults):
     """As if `gc --older-than 0` removed the claim of a save still uploading."""
-    from jupyterlab_models import storage
 
     def crash_point(point):
         if point == "uploading":
-            s3._storage.fs.rm_file(s3._storage.path("m", 1, ".claim"))
+            s3.storage.fs.rm_file(s3.storage.path("m", 1, ".claim"))
 
-    monkeypatch.setattr(storage, "_crash_point", crash_point)
+    inject_faults(crash_point)
     with pytest.raises(ModelStoreError, match="taken away") as info:
         s3.save(blob("a"), "m")
     assert info.value.code == "internal"
@@ -181,7 +180,7 @@ def test_without_fsspec_local_stores_work_and_urls_say_what_to_install(tmp_path)
         "import sys; sys.modules['fsspec'] = None\n"
         "from jupyterlab_models import ModelStore, ModelStoreError\n"
         f"assert ModelStore({str(tmp_path)!r}).list() == []\n"
-        "assert 'jupyterlab_models.remote' not in sys.modules\n"
+        "assert 'jupyterlab_models.storage.remote' not in sys.modules\n"
         "try:\n"
         "    ModelStore('s3://bucket/x')\n"
         "except ModelStoreError as exc:\n"

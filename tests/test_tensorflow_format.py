@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 import tf_keras
 
-from jupyterlab_models import ModelsError, formats, inspector
+from jupyterlab_models import ModelStoreError, formats, inspector
 from jupyterlab_models.formats import keras as keras_format
 from jupyterlab_models.formats import tensorflow as tf_format
 
@@ -109,7 +109,7 @@ def test_detection_and_keras_precedence(store, module):
     }
     # not even on request: a Keras model is a .keras archive
     for model in (tf_keras_model, keras_model):
-        with pytest.raises(ModelsError) as exc:
+        with pytest.raises(ModelStoreError) as exc:
             store.save(model, "k", format_id="tf_pure")
         assert exc.value.code == "unsupported_type"
     assert store.list() == []

@@ -16,7 +16,7 @@ import torch
 from conftest import python_env
 from torch import nn
 
-from jupyterlab_models import ModelsError, formats
+from jupyterlab_models import ModelStoreError, formats
 from jupyterlab_models.formats import torch_export
 from jupyterlab_models.inspector import scan
 
@@ -108,7 +108,7 @@ def test_pt_saves_a_traced_module_as_it_is(store, net, x):
 
 def test_unscriptable_module_names_the_reason_and_the_way_out(store, x):
     module = Unscriptable().eval()
-    with pytest.raises(ModelsError) as error:
+    with pytest.raises(ModelStoreError) as error:
         store.save(module, "m")
     assert error.value.code == "unsupported_type"
     message = error.value.message
@@ -160,14 +160,14 @@ def test_pt2_several_inputs_and_the_callers_dynamic_shapes(store, x):
 
 @pytest.mark.parametrize("example_inputs", [None, [torch.zeros(5, 4)]])
 def test_pt2_needs_example_inputs(store, net, example_inputs):
-    with pytest.raises(ModelsError, match="example_inputs") as error:
+    with pytest.raises(ModelStoreError, match="example_inputs") as error:
         store.save(net, "m", format_id="pt2", example_inputs=example_inputs)
     assert error.value.code == "bad_request"
     assert store.list() == []
 
 
 def test_pt2_export_failure_is_a_clear_error(store, net):
-    with pytest.raises(ModelsError, match="torch.export cannot export .*Net") as error:
+    with pytest.raises(ModelStoreError, match="torch.export cannot export .*Net") as error:
         store.save(net, "m", format_id="pt2", example_inputs=torch.zeros(5, 3))  # wrong width
     assert error.value.code == "unsupported_type"
     assert store.list() == []
@@ -183,7 +183,7 @@ def test_pt2_saves_an_exported_program_as_it_is(store, net, x):
     assert type(loaded) is torch.export.ExportedProgram
     with torch.no_grad():
         torch.testing.assert_close(loaded.module()(x), net(x), rtol=0, atol=0)
-    with pytest.raises(ModelsError, match="already exported") as error:
+    with pytest.raises(ModelStoreError, match="already exported") as error:
         store.save(program, "m", example_inputs=x)
     assert error.value.code == "bad_request"
 
@@ -202,7 +202,7 @@ def test_pt2_refuses_an_archive_that_would_unpickle(store, net, x, tmp_path):
     with zipfile.ZipFile(path, "w") as target:
         for name, data in entries.items():
             target.writestr(name, data)
-    with pytest.raises(ModelsError, match="pickle") as error:
+    with pytest.raises(ModelStoreError, match="pickle") as error:
         torch_export.load(str(directory), info)
     assert error.value.code == "integrity"
 

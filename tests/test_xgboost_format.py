@@ -13,7 +13,7 @@ import pytest
 import xgboost
 from conftest import python_env
 
-from jupyterlab_models import ModelsError, formats
+from jupyterlab_models import ModelStoreError, formats
 from jupyterlab_models.formats import xgboost as xgb_format
 from jupyterlab_models.inspector import scan
 
@@ -149,7 +149,7 @@ def test_subclass_loads_as_its_xgboost_class(store, data):
 
 
 def test_unfitted_model_is_refused(store):
-    with pytest.raises(ModelsError, match="not fitted") as info:
+    with pytest.raises(ModelStoreError, match="not fitted") as info:
         store.save(xgboost.XGBRegressor(), "m")
     assert info.value.code == "unsupported_type"
     with pytest.raises(TypeError):
@@ -162,7 +162,7 @@ def test_parameter_that_is_not_json_is_refused(store, data):
 
     X, y = data
     reg = xgboost.XGBRegressor(**SMALL, eval_metric=mean_absolute_error).fit(X, y)
-    with pytest.raises(ModelsError, match="parameter 'eval_metric'.*function") as info:
+    with pytest.raises(ModelStoreError, match="parameter 'eval_metric'.*function") as info:
         store.save(reg, "m")
     assert info.value.code == "unsupported_type"
     assert store.list() == []

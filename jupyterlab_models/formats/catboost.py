@@ -17,12 +17,16 @@ import os
 import sys
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from . import decode_value, distribution_versions, encode_value, import_library, matched_type
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, import_library, matched_type
+from .values import decode_value, encode_value
+from .versions import distribution_versions
 
 FORMAT_ID = "cbm"
 LIBRARY = "catboost"
 PIP_PACKAGE = "catboost"
+MODULES = (LIBRARY,)
 # Most specific first is not needed: matched_type walks the MRO, so a CatBoostClassifier
 # matches its own class before the base `CatBoost`.
 TYPES = (
@@ -38,9 +42,11 @@ def library_versions() -> dict[str, str]:
     return distribution_versions("catboost", "numpy")
 
 
-def save(obj: Any, directory: str) -> dict[str, Any]:
+def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     if not obj.is_fitted():
-        raise ModelsError(UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it")
+        raise ModelStoreError(
+            UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it"
+        )
     params = {k: _json_param(v) for k, v in obj.get_params().items()}
     obj.save_model(os.path.join(directory, MODEL_FILE), format="cbm")
     return {
@@ -63,7 +69,7 @@ def load(directory: str, info: Any) -> Any:
     catboost = import_library("catboost", PIP_PACKAGE)
     path = info.extra["class"]
     if path not in TYPES:
-        raise ModelsError(UNSUPPORTED_TYPE, f"unknown CatBoost model class {path!r}")
+        raise ModelStoreError(UNSUPPORTED_TYPE, f"unknown CatBoost model class {path!r}")
     model = getattr(catboost, path.rsplit(".", 1)[1])()
     model.set_params(**{k: decode_value(v) for k, v in info.extra["params"].items()})
     # Read from a stream: load_model(fname) would replace the parameters set above with the

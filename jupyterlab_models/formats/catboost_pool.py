@@ -15,12 +15,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from . import distribution_versions, encode_value, import_library
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, import_library
+from .values import encode_value
+from .versions import distribution_versions
 
 FORMAT_ID = "quantized_pool"
 LIBRARY = "catboost"
 PIP_PACKAGE = "catboost"
+MODULES = (LIBRARY,)
 TYPES = ("catboost.core.Pool",)
 POOL_FILE = "pool.bin"
 
@@ -29,11 +33,13 @@ def library_versions() -> dict[str, str]:
     return distribution_versions("catboost", "numpy")
 
 
-def save(obj: Any, directory: str, *, quantize: bool = False) -> dict[str, Any]:
+def save(
+    obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER, quantize: bool = False
+) -> dict[str, Any]:
     if not isinstance(quantize, bool):
         raise TypeError(f"quantize must be a bool, not {type(quantize).__name__}")
     if obj.num_pairs():
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE,
             f"the pool has {obj.num_pairs()} pairs, which CatBoost's quantized pool file does "
             "not keep: save the pairs separately and set them again with set_pairs() after "
@@ -41,7 +47,7 @@ def save(obj: Any, directory: str, *, quantize: bool = False) -> dict[str, Any]:
         )
     quantized_here = not obj.is_quantized()
     if quantized_here and not quantize:
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE,
             "the pool is not quantized, and only a quantized pool has a file format: quantize "
             "it with pool.quantize() (in place, with the borders you choose), or save with "
@@ -57,7 +63,7 @@ def save(obj: Any, directory: str, *, quantize: bool = False) -> dict[str, Any]:
             pool.quantize()
         pool.save(os.path.join(directory, POOL_FILE))
     except catboost.CatBoostError as exc:
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE, f"CatBoost cannot write this pool as a quantized pool file: {exc}"
         ) from exc
     return {

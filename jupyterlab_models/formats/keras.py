@@ -7,7 +7,7 @@ so loading never runs Python code stored in the file (a `lambda` is refused).
 A custom class (a `Model` subclass, a custom layer) is stored by its registered name and found
 again only through Keras' registry: saving refuses a model that uses an unregistered class,
 since it could never be loaded, and loading in a Python where the class is not registered (yet)
-fails with a ModelsError that names the class and the decorator to use.
+fails with a ModelStoreError that names the class and the decorator to use.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from . import distribution_versions, import_library, matched_type, tensorflow
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from . import tensorflow
+from .base import PLAIN_WRITER, import_library, matched_type
+from .versions import distribution_versions
 
 FORMAT_ID = "tf_keras"
 LIBRARY = "keras"
@@ -47,7 +50,7 @@ def library_versions() -> dict[str, str]:
     return {**distribution_versions("keras", "tf-keras"), **tensorflow.library_versions()}
 
 
-def save(obj: Any, directory: str) -> dict[str, Any]:
+def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     library = "tf_keras" if matched_type(obj, sys.modules[__name__]) == TF_KERAS_MODEL else "keras"
     keras = import_library(library, LIBRARIES[library])
     path = os.path.join(directory, MODEL_FILE)
@@ -57,7 +60,7 @@ def save(obj: Any, directory: str) -> dict[str, Any]:
     if unregistered:
         names = ", ".join(map(repr, unregistered))
         first = unregistered[0].rsplit(">", 1)[-1]
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE,
             f"the model uses {names}, not registered with Keras, so it could never be loaded "
             f"again: decorate its class with @{library}.saving.register_keras_serializable() "
@@ -101,7 +104,9 @@ def _entries(config: Any) -> Iterator[dict[str, Any]]:
 def load(directory: str, info: Any) -> Any:
     library = info.extra.get("library")
     if library not in LIBRARIES:
-        raise ModelsError(UNSUPPORTED_TYPE, f"unknown Keras library {library!r} in the manifest")
+        raise ModelStoreError(
+            UNSUPPORTED_TYPE, f"unknown Keras library {library!r} in the manifest"
+        )
     keras = import_library(library, LIBRARIES[library])
     path = os.path.join(directory, MODEL_FILE)
     if library == "tf_keras":
@@ -130,8 +135,8 @@ def _check_tf_keras_classes(keras: Any, path: str, library: str) -> None:
             raise _unregistered(kind, str(name), str(registered), library)
 
 
-def _load_error(exc: BaseException, custom: list[str], library: str) -> ModelsError | None:
-    """A ModelsError for the two ways a safe load refuses a model, else None."""
+def _load_error(exc: BaseException, custom: list[str], library: str) -> ModelStoreError | None:
+    """A ModelStoreError for the two ways a safe load refuses a model, else None."""
     text = str(exc)
     missing = _NOT_FOUND.search(text)
     if missing is not None:
@@ -140,7 +145,7 @@ def _load_error(exc: BaseException, custom: list[str], library: str) -> ModelsEr
         registered = next((c for c in custom if c.rsplit(">", 1)[-1] == name), name)
         return _unregistered(kind, name, registered, library)
     if "safe_mode" in text:
-        return ModelsError(
+        return ModelStoreError(
             UNSUPPORTED_TYPE,
             "this model contains a Python lambda (e.g. in a Lambda layer), which Keras loads "
             "only by running the code stored in the file (safe_mode=False), and "
@@ -151,8 +156,8 @@ def _load_error(exc: BaseException, custom: list[str], library: str) -> ModelsEr
     return None
 
 
-def _unregistered(kind: str, name: str, registered: str, library: str) -> ModelsError:
-    return ModelsError(
+def _unregistered(kind: str, name: str, registered: str, library: str) -> ModelStoreError:
+    return ModelStoreError(
         UNSUPPORTED_TYPE,
         f"this model needs the {kind} {registered!r}, which is not registered with Keras in "
         f"this Python: run the code that defines {name}, decorated with "

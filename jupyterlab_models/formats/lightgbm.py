@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from . import class_path, decode_value, distribution_versions, encode_value, import_library
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, class_path, import_library
+from .values import decode_value, encode_value
+from .versions import distribution_versions
 
 FORMAT_ID = "lgbm"
 LIBRARY = "lightgbm"
 PIP_PACKAGE = "lightgbm"
+MODULES = (LIBRARY,)
 CLASSIFIER = "lightgbm.sklearn.LGBMClassifier"
 WRAPPERS = (CLASSIFIER, "lightgbm.sklearn.LGBMRegressor", "lightgbm.sklearn.LGBMRanker")
 TYPES = (*WRAPPERS, "lightgbm.basic.Booster")
@@ -26,10 +30,12 @@ def library_versions() -> dict[str, str]:
     return distribution_versions("lightgbm", "scikit-learn", "numpy")
 
 
-def save(obj: Any, directory: str) -> dict[str, Any]:
+def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     wrapper = next((p for p in map(class_path, type(obj).__mro__) if p in WRAPPERS), None)
     if wrapper is not None and not obj.__sklearn_is_fitted__():
-        raise ModelsError(UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it")
+        raise ModelStoreError(
+            UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it"
+        )
     booster = obj if wrapper is None else obj.booster_
     # Keep every iteration; best_iteration (predict's default) is restored on load.
     booster.save_model(os.path.join(directory, MODEL_FILE), num_iteration=-1)
@@ -71,7 +77,7 @@ def load(directory: str, info: Any) -> Any:
     if wrapper is None:
         return booster
     if wrapper not in WRAPPERS:
-        raise ModelsError(UNSUPPORTED_TYPE, f"unknown LightGBM wrapper class {wrapper!r}")
+        raise ModelStoreError(UNSUPPORTED_TYPE, f"unknown LightGBM wrapper class {wrapper!r}")
     import_library("sklearn", "scikit-learn")
     cls = getattr(lightgbm.sklearn, wrapper.rsplit(".", 1)[1])
     model = cls(**{k: decode_value(v) for k, v in extra["params"].items()})

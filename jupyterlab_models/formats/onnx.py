@@ -1,5 +1,5 @@
-"""ONNX (`onnx`): the `ModelProto` in `model.onnx`, the bytes `onnx.save` writes (written by
-`storage.write_hashed`, which hashes them on the way).
+"""ONNX (`onnx`): the `ModelProto` in `model.onnx`, the bytes `onnx.save` writes (written by the
+save's writer, which hashes them on the way).
 
 A model over protobuf's 2 GB limit (or any model with `external_data=True`) keeps its tensors
 in one `model.onnx.data` file next to it, as ONNX external data; `onnx.load` reads it back
@@ -15,13 +15,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from ..storage import write_hashed
-from . import distribution_versions, import_library
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, import_library
+from .versions import distribution_versions
 
 FORMAT_ID = "onnx"
 LIBRARY = "onnx"
 PIP_PACKAGE = "onnx"
+MODULES = (LIBRARY,)
 TYPES = ("onnx.onnx_ml_pb2.ModelProto",)
 MODEL_FILE = "model.onnx"
 DATA_FILE = "model.onnx.data"
@@ -33,7 +35,13 @@ def library_versions() -> dict[str, str]:
     return distribution_versions("onnx")
 
 
-def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict[str, Any]:
+def save(
+    obj: Any,
+    directory: str,
+    *,
+    writer: FileWriter = PLAIN_WRITER,
+    external_data: bool | None = None,
+) -> dict[str, Any]:
     """`external_data`: True or False forces the choice; by default only a model over
     EXTERNAL_DATA_THRESHOLD bytes uses it."""
     import onnx
@@ -41,7 +49,7 @@ def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict
 
     for tensor in _tensors(obj):
         if uses_external_data(tensor):
-            raise ModelsError(
+            raise ModelStoreError(
                 UNSUPPORTED_TYPE,
                 f"tensor {tensor.name!r} refers to external data that is not in memory: load "
                 "the model with onnx.load(path) (which reads its external data) and save that",
@@ -52,10 +60,10 @@ def save(obj: Any, directory: str, *, external_data: bool | None = None) -> dict
     # would cost as much as a second serialization with protobuf's upb backend.
     data = None if external_data else _serialized(obj)
     if data is not None:
-        write_hashed(path, data)  # the save's sha256, taken beside the write
+        writer.write(path, data)  # a store's writer hashes the bytes beside the write
         del data
     elif external_data is False:
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE,
             "the model is over protobuf's 2 GB limit: save it with external_data=True",
         )

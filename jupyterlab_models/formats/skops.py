@@ -12,12 +12,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, UNTRUSTED, ModelsError
-from . import distribution_versions, import_library
+from ..protocol import UNSUPPORTED_TYPE, UNTRUSTED, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, import_library
+from .versions import distribution_versions
 
 FORMAT_ID = "skops"
 LIBRARY = "sklearn"
 PIP_PACKAGE = "skops"
+MODULES = (LIBRARY,)
 TYPES = ("sklearn.base.BaseEstimator",)
 MODEL_FILE = "model.skops"
 
@@ -26,7 +29,7 @@ def library_versions() -> dict[str, str]:
     return distribution_versions("scikit-learn", "skops", "numpy", "scipy")
 
 
-def save(obj: Any, directory: str) -> dict[str, Any]:
+def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     import_library("sklearn", "scikit-learn")
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
@@ -34,7 +37,7 @@ def save(obj: Any, directory: str) -> dict[str, Any]:
     try:
         check_is_fitted(obj)
     except NotFittedError:
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it"
         ) from None
     sio = import_library("skops.io", PIP_PACKAGE)
@@ -54,7 +57,7 @@ def load(directory: str, info: Any, *, trusted: list[str] | None = None) -> Any:
     untrusted = sorted(sio.get_untrusted_types(file=path))
     missing = [name for name in untrusted if name not in (trusted or ())]
     if missing:
-        raise ModelsError(
+        raise ModelStoreError(
             UNTRUSTED,
             f"loading this model needs these types, which skops does not trust by default: "
             f"{', '.join(missing)}. Load it only if you trust where it comes from, by passing "

@@ -14,12 +14,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from . import class_path, distribution_versions, import_library
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, class_path, import_library
+from .versions import distribution_versions
 
 FORMAT_ID = "tf_pure"
 LIBRARY = "tensorflow"
 PIP_PACKAGE = "tensorflow-cpu"
+MODULES = (LIBRARY,)
 TYPES = (
     "tensorflow.python.module.module.Module",
     "tensorflow.python.checkpoint.checkpoint.Checkpoint",
@@ -37,9 +40,9 @@ def library_versions() -> dict[str, str]:
     return {**library, **distribution_versions("numpy")}
 
 
-def save(obj: Any, directory: str) -> dict[str, Any]:
+def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     if any(class_path(cls) in KERAS_MODELS for cls in type(obj).__mro__):
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE,
             "this is a Keras model: it is saved as a .keras archive (format tf_keras), "
             "not as a TensorFlow SavedModel",

@@ -18,12 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from . import class_path, distribution_versions, import_library
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, class_path, import_library
+from .versions import distribution_versions
 
 FORMAT_ID = "pt"
 LIBRARY = "torch"
 PIP_PACKAGE = "torch"
+MODULES = (LIBRARY,)
 TYPES = ("torch.nn.modules.module.Module",)
 MODEL_FILE = "model.pt"
 
@@ -32,7 +35,7 @@ def library_versions() -> dict[str, str]:
     return distribution_versions("torch")
 
 
-def save(obj: Any, directory: str) -> dict[str, Any]:
+def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     import torch
 
     already_scripted = isinstance(obj, torch.jit.ScriptModule)
@@ -52,7 +55,7 @@ def _script(torch: Any, module: Any) -> Any:
     try:
         return torch.jit.script(module)
     except Exception as exc:  # the compiler raises FrontendError, RuntimeError, OSError...
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE,
             f"TorchScript cannot compile {class_path(type(module))}: {error_reason(exc)}. Save it "
             'with torch.export instead: format_id="pt2", example_inputs=(x,) where x is an '

@@ -27,13 +27,16 @@ import re
 import zipfile
 from typing import Any
 
-from ..protocol import BAD_REQUEST, INTEGRITY, UNSUPPORTED_TYPE, ModelsError
-from . import class_path, distribution_versions, import_library
+from ..protocol import BAD_REQUEST, INTEGRITY, UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, class_path, import_library
 from .torch import error_reason
+from .versions import distribution_versions
 
 FORMAT_ID = "pt2"
 LIBRARY = "torch"
 PIP_PACKAGE = "torch"
+MODULES = (LIBRARY,)
 EXPORTED_PROGRAM = "torch.export.exported_program.ExportedProgram"
 TYPES = ("torch.nn.modules.module.Module", EXPORTED_PROGRAM)
 MODEL_FILE = "model.pt2"
@@ -51,14 +54,19 @@ def library_versions() -> dict[str, str]:
 
 
 def save(
-    obj: Any, directory: str, *, example_inputs: Any = None, dynamic_shapes: Any = None
+    obj: Any,
+    directory: str,
+    *,
+    writer: FileWriter = PLAIN_WRITER,
+    example_inputs: Any = None,
+    dynamic_shapes: Any = None,
 ) -> dict[str, Any]:
     import torch
 
     extra: dict[str, Any] = {}
     if isinstance(obj, torch.export.ExportedProgram):
         if example_inputs is not None or dynamic_shapes is not None:
-            raise ModelsError(
+            raise ModelStoreError(
                 BAD_REQUEST,
                 "this ExportedProgram is already exported: save it without example_inputs "
                 "and dynamic_shapes",
@@ -75,7 +83,7 @@ def save(
         try:
             program = torch.export.export(obj, args, dynamic_shapes=dynamic_shapes)
         except Exception as exc:
-            raise ModelsError(
+            raise ModelStoreError(
                 UNSUPPORTED_TYPE,
                 f"torch.export cannot export {class_path(type(obj))} with these example "
                 f"inputs: {error_reason(exc)}",
@@ -85,7 +93,7 @@ def save(
     torch.export.save(program, path)
     problem = _unsafe_entry(torch, path)
     if problem is not None:
-        raise ModelsError(
+        raise ModelStoreError(
             UNSUPPORTED_TYPE,
             f"torch.export.save wrote {problem}, which only loads with pickle: remove custom "
             "objects and tensor subclasses from the module, or save it in the 'pt' format",
@@ -98,7 +106,7 @@ def save(
 
 def _example_args(torch: Any, example_inputs: Any) -> tuple[Any, ...]:
     if example_inputs is None:
-        raise ModelsError(
+        raise ModelStoreError(
             BAD_REQUEST,
             'the "pt2" format (torch.export) needs example inputs: pass example_inputs=(x,) '
             "where x is an example input of forward() (a tuple of them for several arguments)",
@@ -107,7 +115,7 @@ def _example_args(torch: Any, example_inputs: Any) -> tuple[Any, ...]:
         return (example_inputs,)
     if isinstance(example_inputs, tuple):
         return example_inputs
-    raise ModelsError(
+    raise ModelStoreError(
         BAD_REQUEST,
         "example_inputs must be a tensor or a tuple of forward()'s arguments, not "
         f"{class_path(type(example_inputs))}",
@@ -156,7 +164,7 @@ def load(directory: str, info: Any) -> Any:
     path = os.path.join(directory, MODEL_FILE)
     problem = _unsafe_entry(torch, path)
     if problem is not None:
-        raise ModelsError(
+        raise ModelStoreError(
             INTEGRITY,
             f"{path} holds {problem}, which only loads with pickle: jupyterlab-models never "
             "writes such an archive and does not load it",

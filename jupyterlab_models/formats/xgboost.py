@@ -17,12 +17,16 @@ import os
 import sys
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, ModelsError
-from . import decode_value, distribution_versions, encode_value, import_library, matched_type
+from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
+from ..storage.files import FileWriter
+from .base import PLAIN_WRITER, import_library, matched_type
+from .values import decode_value, encode_value
+from .versions import distribution_versions
 
 FORMAT_ID = "xgb"
 LIBRARY = "xgboost"
 PIP_PACKAGE = "xgboost"
+MODULES = (LIBRARY,)
 WRAPPERS = (
     "xgboost.sklearn.XGBClassifier",
     "xgboost.sklearn.XGBRegressor",
@@ -43,11 +47,13 @@ def library_versions() -> dict[str, str]:
     return {**library, **distribution_versions("scikit-learn", "numpy")}
 
 
-def save(obj: Any, directory: str) -> dict[str, Any]:
+def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     matched = matched_type(obj, sys.modules[__name__])
     wrapper = None if matched == BOOSTER else matched
     if wrapper is not None and not obj.__sklearn_is_fitted__():
-        raise ModelsError(UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it")
+        raise ModelStoreError(
+            UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it"
+        )
     extra: dict[str, Any] = {"wrapper": wrapper}
     if wrapper is not None:
         extra.update(_wrapper_params(obj))
@@ -79,7 +85,7 @@ def load(directory: str, info: Any) -> Any:
     if wrapper is None:
         return xgboost.Booster(model_file=path)
     if wrapper not in WRAPPERS:
-        raise ModelsError(UNSUPPORTED_TYPE, f"unknown XGBoost wrapper class {wrapper!r}")
+        raise ModelStoreError(UNSUPPORTED_TYPE, f"unknown XGBoost wrapper class {wrapper!r}")
     import_library("sklearn", "scikit-learn")
     params = {k: decode_value(v) for k, v in info.extra["params"].items()}
     params.update(dict.fromkeys(info.extra["nan_params"], math.nan))

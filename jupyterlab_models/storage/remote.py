@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 import uuid
@@ -21,35 +20,33 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Callable
 
-from . import storage
-from .manifest import FileEntry, ModelInfo, format_time, utc_now
-from .names import name_problem
-from .protocol import BAD_REQUEST, INTERNAL, LIBRARY_MISSING, NOT_FOUND, ModelsError
-from .storage import (
+from .. import faults
+from ..manifest import FileEntry, ModelInfo, checked, format_time, manifest_bytes, utc_now
+from ..names import name_problem
+from ..protocol import BAD_REQUEST, INTERNAL, LIBRARY_MISSING, NOT_FOUND, ModelStoreError
+from .credentials import has_password, scrub
+from .files import (
+    Counter,
+    FileWriter,
+    Staged,
+    copy_hashed,
+    gc_locked_dirs,
+    integrity_error,
+    local_scratch,
+    locked_dir,
+    staged_paths,
+)
+from .layout import (
     CLAIM,
     MANIFEST,
-    MAX_CLAIM_ATTEMPTS,
-    Counter,
     MakeInfo,
     Manifests,
     Progress,
-    _checked,
-    _gc_locked_dirs,
-    _integrity,
-    _locked_dir,
-    _manifest_bytes,
-    _staged_paths,
-    copy_hashed,
-    local_scratch,
+    latest_of,
     version_number,
 )
 
-
-def has_password(url: str) -> bool:
-    """Whether any URL of an fsspec chain has a `user:password@` part."""
-    return any(
-        re.match(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:[^/@]*@", part) for part in url.split("::")
-    )
+MAX_CLAIM_ATTEMPTS = 1000
 
 
 # memory:// lives in this process: a lock makes its "create if absent" atomic among threads.
@@ -60,12 +57,10 @@ class RemoteStorage:
     """A store on an fsspec file system; credentials come from fsspec's and the backend's
     usual configuration (for S3: the AWS environment variables, ~/.aws, FSSPEC_S3_*)."""
 
-    remote = True
-
     def __init__(self, url: str) -> None:
         if has_password(url):
             # It would reach messages, the panel and the libraries' debug logs.
-            raise ModelsError(
+            raise ModelStoreError(
                 BAD_REQUEST,
                 "a store URL must not contain a password: give credentials the usual way "
                 "(for S3: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws, FSSPEC_S3_*)",
@@ -73,7 +68,7 @@ class RemoteStorage:
         try:
             from fsspec.core import url_to_fs
         except ImportError as exc:
-            raise ModelsError(
+            raise ModelStoreError(
                 LIBRARY_MISSING,
                 f"the store {url} is a URL, which needs fsspec: pip install fsspec "
                 "(and the package of its protocol, e.g. s3fs for s3://)",
@@ -82,22 +77,28 @@ class RemoteStorage:
         try:
             self.fs, root = url_to_fs(url)
         except ImportError as exc:
-            raise ModelsError(
+            raise ModelStoreError(
                 LIBRARY_MISSING, f"the store {self.location} needs a package: {exc}"
             ) from exc
         except (ValueError, OSError) as exc:
-            raise self.error(exc) from exc
+            raise self._internal(exc) from exc
         self.root = root.rstrip("/")
         self._memory = "memory" in _protocols(self.fs)
 
     def path(self, *parts: str | int) -> str:
         return "/".join([self.root, *map(str, parts)])
 
-    def error(self, exc: BaseException) -> ModelsError:
-        """A storage failure as `internal`, without anything that looks like a credential."""
+    def error(self, exc: BaseException) -> ModelStoreError | None:
+        """A file system or network failure as `internal`; None for anything else."""
+        if isinstance(exc, OSError) or _from_storage_library(exc):
+            return self._internal(exc)
+        return None
+
+    def _internal(self, exc: BaseException) -> ModelStoreError:
+        """`exc` as `internal`, without anything that looks like a credential."""
         message = f"{type(exc).__name__}: {exc}"
         fs = getattr(self, "fs", None)
-        return ModelsError(INTERNAL, f"store {self.location}: {scrub(message, fs)}")
+        return ModelStoreError(INTERNAL, f"store {self.location}: {scrub(message, fs)}")
 
     # reading
 
@@ -117,8 +118,16 @@ class RemoteStorage:
             return []
 
     def _relative(self, path: str) -> list[str]:
-        path = self.fs._strip_protocol(path)
-        return path[len(self.root) :].lstrip("/").split("/")
+        return self._key(path)[len(self.root) :].lstrip("/").split("/")
+
+    def _key(self, path: str) -> str:
+        """`path` as the file system names it in listings: without a `protocol://` (and, on
+        memory://, rooted at "/" as its paths are)."""
+        if "://" in path:
+            path = path.split("://", 1)[1]
+            if self._memory:
+                path = "/" + path.lstrip("/")
+        return path
 
     def _versions_of_objects(
         self, objects: dict[str, dict[str, Any]]
@@ -146,6 +155,11 @@ class RemoteStorage:
         found = (self._relative(e["name"])[-1] for e in self._ls(self.path(name)))
         return [v for v in map(version_number, found) if v is not None]
 
+    def latest(self) -> list[tuple[ModelInfo, int]]:
+        """(latest valid version, number of versions) of each model, sorted by name."""
+        latest = latest_of(self.scan(), self.read_manifests, self.manifest_path)
+        return [latest[name] for name in sorted(latest)]
+
     def scan(self) -> dict[str, list[int]]:
         """One listing of the whole store; only versions that have a manifest object."""
         scanned: dict[str, list[int]] = {}
@@ -162,7 +176,7 @@ class RemoteStorage:
         contents = self.fs.cat(list(keys), on_error="return")
         found: Manifests = {}
         for path, key in keys.items():
-            value = contents.get(path, contents.get(self.fs._strip_protocol(path)))
+            value = contents.get(path, contents.get(self._key(path)))
             if isinstance(value, FileNotFoundError) or value is None:
                 found[key] = None
             else:
@@ -176,7 +190,7 @@ class RemoteStorage:
     def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[str]:
         """The version's files downloaded into a local temporary directory, each hashed while
         it streams in; the directory is removed afterwards."""
-        with _locked_dir(local_scratch()) as directory:
+        with locked_dir(local_scratch()) as directory:
             self._stream_files(info, progress, directory)
             yield directory
 
@@ -195,22 +209,23 @@ class RemoteStorage:
                 with self.fs.open(source, "rb") as f, _maybe_open(target) as out:
                     size, sha256 = copy_hashed(f, out, counter, limit=entry["size"])
             except FileNotFoundError:
-                raise _integrity(info, entry["path"], "is missing") from None
+                raise integrity_error(info, entry["path"], "is missing") from None
             if size != entry["size"]:
                 problem = f"has {size} bytes, expected {entry['size']}"
                 if size > entry["size"]:
                     problem = f"has more than {entry['size']} bytes"
-                raise _integrity(info, entry["path"], problem)
+                raise integrity_error(info, entry["path"], problem)
             if sha256 != entry["sha256"]:
-                raise _integrity(info, entry["path"], "does not match its sha256")
+                raise integrity_error(info, entry["path"], "does not match its sha256")
 
     # writing
 
     @contextmanager
-    def staging(self) -> Iterator[str]:
-        """A local directory for the format to write into (see `local_scratch`)."""
-        with _locked_dir(local_scratch()) as directory:
-            yield directory
+    def staging(self) -> Iterator[Staged]:
+        """A local directory for the format to write into (see `local_scratch`); its files
+        are hashed while they upload."""
+        with locked_dir(local_scratch()) as directory:
+            yield Staged(directory, FileWriter())
 
     def _create(self, path: str, data: bytes) -> None:
         """Create `path` only if it does not exist (FileExistsError otherwise), atomically:
@@ -225,19 +240,20 @@ class RemoteStorage:
 
     def publish(
         self,
-        staging: str,
+        staged: Staged,
         name: str,
         make_info: MakeInfo,
         progress: Progress | None,
         check_name: Callable[[str], None],
     ) -> ModelInfo:
-        paths = _staged_paths(staging)
+        staging = staged.directory
+        paths = staged_paths(staging)
         total = sum(os.path.getsize(os.path.join(staging, p)) for p in paths)
         check_name(name)
         token = uuid.uuid4().hex
         claim = json.dumps({"token": token, "created_at": format_time(utc_now())}).encode()
         version = self._claim(name, claim)
-        storage._crash_point("claimed")
+        faults.point("claimed")
         uploaded: list[str] = []
         published = False
         try:
@@ -250,9 +266,9 @@ class RemoteStorage:
                     with self.fs.open(target, "wb") as out:
                         size, sha256 = copy_hashed(f, out, counter)
                 files.append({"path": path, "size": size, "sha256": sha256})
-                storage._crash_point("uploading")
-            info = _checked(make_info(version, files))
-            data = _manifest_bytes(info)
+                faults.point("uploading")
+            info = checked(make_info(version, files))
+            data = manifest_bytes(info)
             # gc removes versions left without a manifest for an hour: make sure this one is
             # still ours before making it visible.
             try:
@@ -260,15 +276,15 @@ class RemoteStorage:
             except FileNotFoundError:
                 current = b""
             if current != claim:
-                raise ModelsError(
+                raise ModelStoreError(
                     INTERNAL,
                     f"version {version} of {name!r} was taken away during the save "
                     "(by `jupyter models gc`?); save again",
                 )
-            storage._crash_point("uploaded")
+            faults.point("uploaded")
             self._create(self.path(name, version, MANIFEST), data)
             published = True
-            storage._crash_point("published")
+            faults.point("published")
             return info
         finally:
             if not published:
@@ -283,7 +299,7 @@ class RemoteStorage:
             except FileExistsError:
                 # Someone took it: go on from the highest number in use now.
                 version = max([version, *self.version_numbers(name)]) + 1
-        raise ModelsError(INTERNAL, f"could not take a version number for {name!r}")
+        raise ModelStoreError(INTERNAL, f"could not take a version number for {name!r}")
 
     def _remove_quietly(self, paths: list[str]) -> None:
         for path in paths:
@@ -298,16 +314,16 @@ class RemoteStorage:
             v for (n, v), objects in groups.items() if n == name and MANIFEST in objects
         )
         if not published:
-            raise ModelsError(NOT_FOUND, f"no model named {name!r} in {self.location}")
+            raise ModelStoreError(NOT_FOUND, f"no model named {name!r} in {self.location}")
         if version is not None and version not in published:
-            raise ModelsError(NOT_FOUND, f"model {name!r} has no version {version}")
+            raise ModelStoreError(NOT_FOUND, f"model {name!r} has no version {version}")
         deleted = published if version is None else [version]
         # Saves still in progress (a claim, no manifest yet) are left alone: they land after.
         for number in deleted:
             # The manifest first: the version disappears at once. The claim last: its number
             # is free again only when nothing of the old version is left.
             self._rm(self.path(name, number, MANIFEST))
-            storage._crash_point("unpublished")
+            faults.point("unpublished")
             self._remove_version(name, number, groups[name, number])
         return deleted
 
@@ -341,7 +357,7 @@ class RemoteStorage:
         cutoff = time.time() - older_than
         removed = []
         scratch = local_scratch()
-        for entry in _gc_locked_dirs(scratch, older_than):
+        for entry in gc_locked_dirs(scratch, older_than):
             removed.append(os.path.join(scratch, entry))
         for (name, version), objects in sorted(
             self._versions_of_objects(self._find(self.root)).items()
@@ -354,6 +370,11 @@ class RemoteStorage:
             self._remove_version(name, version, objects)
             removed.append(f"{name}/{version}")
         return removed
+
+
+def _from_storage_library(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in {"botocore", "aiobotocore", "s3fs", "fsspec", "aiohttp"}
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
@@ -374,52 +395,6 @@ def _mtime(detail: dict[str, Any]) -> float:
         except (TypeError, ValueError):
             continue
     return 0.0  # unknown: old
-
-
-_SENSITIVE_KEY = r"(?i)secret|token|password|passwd|key|credential|sas|signature"
-_SENSITIVE_ENV = (
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ACCESS_KEY_ID",
-    "AZURE_STORAGE_KEY",
-    "AZURE_STORAGE_SAS_TOKEN",
-    "AZURE_STORAGE_CONNECTION_STRING",
-    "GOOGLE_APPLICATION_CREDENTIALS",
-)
-
-
-def scrub(message: str, fs: Any = None) -> str:
-    """`message` with every credential we can know of replaced by `***`: the usual
-    environment variables, the file system's options and attributes (key, secret, token)."""
-    secrets = {os.environ.get(name, "") for name in _SENSITIVE_ENV}
-    secrets.update(
-        os.environ[k]
-        for k in os.environ
-        if k.startswith("FSSPEC_") and re.search(_SENSITIVE_KEY, k)
-    )
-    if fs is not None:
-        secrets.update(_sensitive_values(getattr(fs, "storage_options", {})))
-        for attribute in ("key", "secret", "token", "password"):
-            value = getattr(fs, attribute, None)
-            if isinstance(value, str):
-                secrets.add(value)
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
-        message = message.replace(secret, "***")
-    return message
-
-
-def _sensitive_values(options: object, sensitive: bool = False) -> Iterator[str]:
-    if isinstance(options, dict):
-        for key, value in options.items():
-            yield from _sensitive_values(
-                value, sensitive or bool(re.search(_SENSITIVE_KEY, str(key)))
-            )
-    elif isinstance(options, (list, tuple)):
-        for value in options:
-            yield from _sensitive_values(value, sensitive)
-    elif sensitive and isinstance(options, str):
-        yield options
 
 
 @contextmanager

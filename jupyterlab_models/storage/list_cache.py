@@ -3,7 +3,7 @@ say when to read it again.
 
 Kept in the process's memory, and in `<store>/.list-cache.json` for the next process (the
 CLI, a new kernel), so that listing a big store reads one file instead of one manifest per
-model. An entry counts only while both its stamps still match (see `ModelStore._latest`): the
+model. An entry counts only while both its stamps still match (see `LocalStorage.latest`): the
 model's directory (a publish or delete renames inside it) and its latest manifest (an edit in
 place). The file is a cache, never the truth: a missing, damaged or foreign one is ignored, a
 failed write is ignored, and deleting it only makes the next `list()` read every manifest.
@@ -26,9 +26,11 @@ import json
 import os
 import uuid
 
-from .manifest import ModelInfo
-from .protocol import ModelsError
-from .storage import STAGING, Stamp, _unlink
+from ..manifest import ModelInfo
+from ..protocol import ModelStoreError
+from .files import unlink_quietly
+from .layout import STAGING
+from .stamps import Stamp
 
 FILE = ".list-cache.json"
 FORMAT = 3
@@ -78,7 +80,7 @@ def write(root: str, memory: dict[str, Entry]) -> None:
             f.write(json.dumps(header).encode("utf-8") + b"\n" + rest)
         os.replace(temporary, os.path.join(root, FILE))
     except OSError:
-        _unlink(temporary)
+        unlink_quietly(temporary)
 
 
 def _read(path: str) -> dict[str, Entry]:
@@ -112,5 +114,5 @@ def _read(path: str) -> dict[str, Entry]:
         finally:
             if collecting:
                 gc.enable()
-    except (OSError, ValueError, TypeError, AttributeError, KeyError, ModelsError):
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, ModelStoreError):
         return {}

@@ -1,0 +1,69 @@
+"""What a format is: the `Format` protocol that every module of this package implements (one
+module per library, as MLflow has one per flavor), and the helpers they share.
+
+Format modules import their library only inside `save`/`load`: detection (the registry in
+`__init__.py`) imports nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any, Protocol
+
+from ..manifest import ModelInfo
+from ..protocol import LIBRARY_MISSING, ModelStoreError
+from ..storage.files import FileWriter
+
+# The writer of a format called outside a store (it only writes); a store passes its own.
+PLAIN_WRITER = FileWriter()
+
+
+class Format(Protocol):
+    """A module of this package that saves and loads the objects of one library."""
+
+    FORMAT_ID: str  # the manifest's `format`
+    LIBRARY: str  # the import name of the library
+    PIP_PACKAGE: str  # what to `pip install` to load it
+    MODULES: tuple[str, ...]  # top-level modules whose classes it accepts
+    TYPES: tuple[str, ...]  # class paths (`module.QualName`) it accepts, matched in the MRO
+
+    def save(
+        self, obj: Any, directory: str, *, writer: FileWriter = ..., **options: Any
+    ) -> dict[str, Any]:
+        """Write `obj`'s files into `directory` and return the manifest's `extra`. Bytes held
+        in memory go through `writer` (a store's writer hashes them on the way). `options`
+        are the format's own keywords (e.g. `example_inputs` for "pt2"); an unknown one
+        raises TypeError."""
+
+    def load(self, directory: str, info: ModelInfo, **options: Any) -> Any:
+        """The object stored in `directory`, whose files match `info`."""
+
+    def library_versions(self) -> dict[str, str]:
+        """Installed versions of the distributions it needs, the library's own first (the
+        one `version_warnings` compares)."""
+
+
+def class_path(cls: type) -> str:
+    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', '?')}"
+
+
+def matched_type(obj: Any, fmt: Format) -> str | None:
+    """The first class path in the MRO of `obj` that `fmt` accepts, or None."""
+    for cls in type(obj).__mro__:
+        path = class_path(cls)
+        if path in fmt.TYPES:
+            return path
+    return None
+
+
+def import_library(module: str, pip_package: str) -> ModuleType:
+    """Import a library a format needs to load, or fail with `library_missing`."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ModelStoreError(
+            LIBRARY_MISSING,
+            f"loading this model needs {module!r}, which is not importable in this Python "
+            f"({exc}); install it with: pip install {pip_package}",
+        ) from exc

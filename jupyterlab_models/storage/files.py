@@ -1,0 +1,352 @@
+"""The file work every storage shares: hashing, writing with fsync, staging directories
+locked while in use, their garbage collection, and checking a version's files.
+
+Everything here works on local paths: remote stores stage and download in a local directory
+too (see remote.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ..manifest import FileEntry, ModelInfo
+from ..protocol import INTEGRITY, UNSUPPORTED_TYPE, ModelStoreError
+from .layout import RESERVED, Progress
+
+CHUNK = 1 << 20
+LOCK_TIMEOUT = 120  # seconds; a save holds the per-name lock only to number and rename
+OVERLAP_MIN_BYTES = 8 << 20  # from this size on, hashing runs in a thread beside the I/O
+
+
+# --- hashing ---------------------------------------------------------------------------------
+
+
+class Counter:
+    """Bytes done of a total, reported to a progress callback."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.done, self.total, self.progress = 0, total, progress
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None:
+            self.progress(min(self.done, self.total), self.total)
+
+
+def copy_hashed(
+    source: BinaryIO, sink: BinaryIO | None, counter: Counter, limit: int | None = None
+) -> tuple[int, str]:
+    """(size, sha256) of what `source` holds, read once in CHUNKs and written on to `sink`
+    if given. Past `limit` bytes it stops, neither writing nor counting that chunk: the
+    caller sees a size over its limit and refuses the file."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            break
+        if sink is not None:
+            sink.write(chunk)
+        counter.add(len(chunk))
+    return size, digest.hexdigest()
+
+
+def sha256_of(data: memoryview) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class FileWriter:
+    """How a format writes a file whose bytes it holds in memory. This one just writes; a
+    save to a local store passes a `HashingWriter`, so that the save need not read the file
+    back to hash it."""
+
+    def write(self, path: str, data: bytes) -> None:
+        with open(path, "xb") as f:
+            f.write(data)
+
+
+class HashingWriter(FileWriter):
+    """Writes each file fsynced and takes its sha256 at the same time (for big data in a
+    thread beside the write and the fsync: hashlib, write and fsync release the GIL), and
+    remembers the digest for `hash_and_sync`, which uses it while the file's stat is the
+    same."""
+
+    def __init__(self) -> None:
+        # {absolute path: (written_key of the file, sha256)}
+        self.digests: dict[str, tuple[tuple[int, ...], str]] = {}
+
+    def write(self, path: str, data: bytes) -> None:
+        view = memoryview(data)
+        with open(path, "xb") as f:
+            if len(view) < OVERLAP_MIN_BYTES:
+                sha256 = sha256_of(view)
+                write_synced(f, view)
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(1, thread_name_prefix="jupyterlab-models-hash") as pool:
+                    hashing = pool.submit(sha256_of, view)
+                    write_synced(f, view)
+                    sha256 = hashing.result()
+        self.digests[os.path.abspath(path)] = (written_key(os.stat(path)), sha256)
+
+
+def written_key(st: os.stat_result) -> tuple[int, ...]:
+    # A later write changes the size or (a clock tick on) the times; a replacement, the inode.
+    # A same-size rewrite within one tick would go unseen: formats write each file once, and
+    # a wrong digest would still fail every load.
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def write_synced(f: BinaryIO, data: memoryview | bytes) -> None:
+    f.write(data)
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def create_synced(path: str, data: bytes) -> None:
+    """A new file at `path` holding `data`, on disk when this returns."""
+    with open(path, "xb") as f:
+        write_synced(f, data)
+
+
+def fsync_file(path: str) -> None:
+    # r+b: on Windows os.fsync needs a handle opened for writing
+    with open(path, "r+b") as f:
+        os.fsync(f.fileno())
+
+
+def fsync_dir(path: str) -> None:
+    # Makes a rename or a new directory entry durable; directories cannot be opened on Windows.
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_empty_dir(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:  # not empty: something else is in there, leave it
+        pass
+
+
+def unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        pass
+
+
+# --- staging ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A save in progress: the local directory its format writes into, and the writer it
+    writes in-memory bytes with."""
+
+    directory: str
+    writer: FileWriter
+
+
+def staged_paths(directory: str) -> list[str]:
+    """Relative POSIX paths of every file a format wrote, sorted."""
+    paths = []
+    for root, _dirs, names in os.walk(directory):
+        for filename in names:
+            full = os.path.join(root, filename)
+            paths.append(os.path.relpath(full, directory).replace(os.sep, "/"))
+    for reserved in RESERVED:
+        if reserved in paths:
+            raise ModelStoreError(UNSUPPORTED_TYPE, f"a format must not write {reserved}")
+    return sorted(paths)
+
+
+def hash_and_sync(
+    directory: str, writer: HashingWriter, progress: Progress | None
+) -> list[FileEntry]:
+    """Size and sha256 of every file the format wrote, each fsynced; sorted by path. A file
+    that `writer` wrote and hashed is not read again.
+
+    For a large model the fsyncs, which the save needs anyway, run in a thread while the files
+    are hashed (from the page cache), so hashing costs little more than the flush it overlaps;
+    hashlib, read and fsync release the GIL."""
+    paths = staged_paths(directory)
+    total = sum(os.path.getsize(os.path.join(directory, p)) for p in paths)
+    entries: list[FileEntry] = []
+    counter = Counter(total, progress)
+    if total < OVERLAP_MIN_BYTES:  # a thread would cost more than it saves
+        for path in paths:
+            entries.append(hash_file(directory, path, writer, counter))
+            fsync_file(os.path.join(directory, path))
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="jupyterlab-models-fsync") as syncer:
+            synced = [syncer.submit(fsync_file, os.path.join(directory, p)) for p in paths]
+            try:
+                entries = [hash_file(directory, path, writer, counter) for path in paths]
+            except BaseException:
+                for future in synced:
+                    future.cancel()
+                raise
+            for future in synced:
+                future.result()  # raises what fsync raised
+    for root, _dirs, _names in os.walk(directory):
+        fsync_dir(root)
+    return entries
+
+
+def hash_file(directory: str, path: str, writer: HashingWriter, counter: Counter) -> FileEntry:
+    full = os.path.join(directory, path)
+    written = writer.digests.pop(os.path.abspath(full), None)
+    with open(full, "rb") as f:
+        if written is not None and written[0] == written_key(os.fstat(f.fileno())):
+            size, sha256 = written[0][2], written[1]
+            counter.add(size)
+        else:
+            size, sha256 = copy_hashed(f, None, counter)
+    return {"path": path, "size": size, "sha256": sha256}
+
+
+# --- directories locked while in use ----------------------------------------------------------
+
+
+@contextmanager
+def locked_dir(root: str) -> Iterator[str]:
+    """A new directory `<root>/<uuid>`, locked by `<root>/<uuid>.lock` while in use, so that
+    `gc_locked_dirs` leaves it alone; removed at the end (a save renames it away first)."""
+    from filelock import FileLock
+
+    os.makedirs(root, mode=0o700, exist_ok=True)
+    unique = uuid.uuid4().hex
+    lock_path = os.path.join(root, unique + ".lock")
+    lock = FileLock(lock_path)
+    lock.acquire(timeout=LOCK_TIMEOUT)  # only `gc --older-than 0` could hold it a moment
+    try:
+        directory = os.path.join(root, unique)
+        os.mkdir(directory)
+        try:
+            yield directory
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+    finally:
+        lock.release()
+        unlink_quietly(lock_path)
+
+
+def gc_locked_dirs(root: str, older_than: float) -> list[str]:
+    """Remove the directories of `locked_dir` in `root` that are older than `older_than`
+    seconds and not locked (their process is gone), and stray lock files; returns the names
+    of the directories removed."""
+    from filelock import FileLock, Timeout
+
+    removed = []
+    cutoff = time.time() - older_than
+    try:
+        entries = sorted(os.listdir(root))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for entry in entries:
+        unique = entry[: -len(".lock")] if entry.endswith(".lock") else entry
+        directory = os.path.join(root, unique)
+        lock_path = directory + ".lock"
+        if entry.endswith(".lock") and os.path.lexists(directory):
+            continue  # handled with its directory
+        try:
+            if os.lstat(os.path.join(root, entry)).st_mtime > cutoff:
+                continue
+        except FileNotFoundError:
+            continue  # published or removed meanwhile
+        lock = FileLock(lock_path)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue  # still in use
+        try:
+            if os.path.isdir(directory) and not os.path.islink(directory):
+                shutil.rmtree(directory, ignore_errors=True)
+                removed.append(unique)
+            elif os.path.lexists(directory):
+                os.unlink(directory)
+                removed.append(unique)
+        finally:
+            lock.release()
+            unlink_quietly(lock_path)
+    return removed
+
+
+def local_scratch() -> str:
+    """Where saves to and loads from remote stores stage their files on this machine:
+    `<temp dir>/jupyterlab-models-<uid>`, one per user."""
+    import tempfile  # not at the top: importing this package stays cheap
+
+    user = os.getuid() if hasattr(os, "getuid") else (user_name() or "user")
+    return os.path.join(tempfile.gettempdir(), f"jupyterlab-models-{user}")
+
+
+def user_name() -> str:
+    """The login name, or "" where there is none (some containers)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return ""
+
+
+# --- checking a version's files ---------------------------------------------------------------
+
+
+def verify_files(directory: str, info: ModelInfo, progress: Progress | None) -> None:
+    """Check every file's size, then its sha256 (streamed), against the manifest. A file
+    reached through a symbolic link (its own, its version's or its name's) is refused: it could
+    point anywhere, and the store reads nothing outside its root."""
+    real_directory = os.path.join(
+        os.path.realpath(os.path.dirname(os.path.dirname(directory))),
+        os.path.basename(os.path.dirname(directory)),
+        os.path.basename(directory),
+    )
+    for entry in info.files:
+        path = os.path.join(directory, *entry["path"].split("/"))
+        if os.path.realpath(path) != os.path.join(real_directory, *entry["path"].split("/")):
+            raise integrity_error(
+                info,
+                entry["path"],
+                "is reached through a symbolic link; the store reads only its own files",
+            )
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            raise integrity_error(info, entry["path"], "is missing") from None
+        if size != entry["size"]:
+            raise integrity_error(
+                info, entry["path"], f"has {size} bytes, expected {entry['size']}"
+            )
+    counter = Counter(info.size_bytes, progress)
+    for entry in info.files:
+        with open(os.path.join(directory, *entry["path"].split("/")), "rb") as f:
+            _size, sha256 = copy_hashed(f, None, counter)
+        if sha256 != entry["sha256"]:
+            raise integrity_error(info, entry["path"], "does not match its sha256")
+
+
+def integrity_error(info: ModelInfo, path: str, problem: str) -> ModelStoreError:
+    return ModelStoreError(
+        INTEGRITY, f"model {info.name!r} version {info.version}: file {path!r} {problem}"
+    )
