@@ -1,12 +1,8 @@
 """Round trips through the `cbm` and `quantized_pool` formats: same class, same parameters,
-identical predictions; pools come back with the same data."""
+identical predictions; pools come back with the same data (string labels loaded in a fresh
+process: formats/test_fresh_process.py)."""
 
 from __future__ import annotations
-
-import json
-import subprocess
-import sys
-import textwrap
 
 import catboost
 import numpy as np
@@ -16,7 +12,6 @@ from jupyterlab_models import ModelsError, formats
 from jupyterlab_models.formats import catboost as cbm_format
 from jupyterlab_models.formats import catboost_pool as pool_format
 from jupyterlab_models.inspector import scan
-from tests.support.env import python_env
 
 SMALL = {
     "iterations": 5,
@@ -243,29 +238,3 @@ def test_detected_and_scanned(data):
             "format": "quantized_pool",
         },
     ]
-
-
-def test_loads_in_a_fresh_process(store, data, tmp_path):
-    X, _ = data
-    y = np.array(["cat", "dog", "emu"])[np.arange(len(X)) % 3]
-    clf = catboost.CatBoostClassifier(**SMALL).fit(X, y)
-    store.save(clf, "m")
-    np.save(tmp_path / "X.npy", X)
-    code = textwrap.dedent(
-        f"""
-        import json, sys
-        import numpy as np
-        from jupyterlab_models import ModelStore
-        model = ModelStore({store.location!r}).load("m")
-        X = np.load({str(tmp_path / "X.npy")!r})
-        json.dump({{"class": type(model).__name__, "predict": model.predict(X).tolist(),
-                   "proba": model.predict_proba(X).tolist()}}, sys.stdout)
-        """
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code], env=python_env(), capture_output=True, text=True, check=True
-    )
-    out = json.loads(run.stdout)
-    assert out["class"] == "CatBoostClassifier"
-    assert out["predict"] == clf.predict(X).tolist()
-    assert out["proba"] == clf.predict_proba(X).tolist()

@@ -1,9 +1,8 @@
-"""Round trips through the `tf_keras` format: Keras 3 and tf_keras models, custom classes."""
+"""Round trips through the `tf_keras` format: Keras 3 and tf_keras models, custom classes
+(a compiled model loaded in a fresh process: formats/test_fresh_process.py)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 
 import keras
@@ -13,7 +12,6 @@ import tf_keras
 
 from jupyterlab_models import ModelsError, formats, inspector
 from jupyterlab_models.formats import keras as keras_format
-from tests.support.env import python_env
 
 LIBRARIES = {"keras": keras, "tf_keras": tf_keras}
 X = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
@@ -186,30 +184,3 @@ def test_detection(models):
     assert formats.detect(namespace["layer"]) is None
     found = {v.name: (v.library, v.format) for v in inspector.scan(namespace)}
     assert found == {name: ("keras", "tf_keras") for name in ("k3", "legacy", "sub")}
-
-
-LOAD = """
-import json, sys
-import numpy as np
-from jupyterlab_models import ModelStore
-model = ModelStore(sys.argv[1]).load("m")
-X = np.array(json.loads(sys.argv[2]), dtype=np.float32)
-print(json.dumps({"type": type(model).__module__ + "." + type(model).__qualname__,
-                  "outputs": np.asarray(model(X)).tolist()}))
-"""
-
-
-def test_loads_in_a_fresh_interpreter(store, models):
-    model = models["keras"]
-    store.save(model, "m")
-    result = subprocess.run(
-        [sys.executable, "-c", LOAD, store.location, json.dumps(X.tolist())],
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=300,
-        check=True,
-    )
-    loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    assert loaded["type"] == "keras.src.models.sequential.Sequential"
-    np.testing.assert_allclose(loaded["outputs"], np.asarray(model(X)), rtol=1e-6)

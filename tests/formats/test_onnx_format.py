@@ -1,55 +1,25 @@
 """Round trips through the `onnx` format: the loaded proto is the saved one, byte for byte,
-inline or with external data, and computes the same outputs."""
+inline or with external data, and computes the same outputs (in a fresh process too:
+formats/test_fresh_process.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from jupyterlab_models import ModelsError, formats
 from jupyterlab_models.formats import onnx as onnx_format
 from jupyterlab_models.inspector import scan
-from tests.support.env import python_env
+from tests.support import tiny_models
 
 
 @pytest.fixture
 def model():
-    """y = (x @ W + b) * c, with a 2 KB initializer (external data candidate), a small one
-    that stays inline, and a 1 KB tensor in a Constant node's attribute."""
-    rng = np.random.default_rng(0)
-    weights = numpy_helper.from_array(rng.normal(size=(64, 8)).astype(np.float32), "W")
-    bias = numpy_helper.from_array(rng.normal(size=8).astype(np.float32), "b")
-    constant = numpy_helper.from_array(rng.normal(size=(32, 8)).astype(np.float32))
-    nodes = [
-        helper.make_node("MatMul", ["x", "W"], ["xw"]),
-        helper.make_node("Add", ["xw", "b"], ["z"]),
-        helper.make_node("Constant", [], ["c"], value=constant),
-        helper.make_node("Slice", ["c", "zero", "one"], ["c0"]),
-        helper.make_node("Mul", ["z", "c0"], ["y"]),
-    ]
-    zero = numpy_helper.from_array(np.array([0], np.int64), "zero")
-    one = numpy_helper.from_array(np.array([1], np.int64), "one")
-    graph = helper.make_graph(
-        nodes,
-        "tiny",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 64])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8])],
-        [weights, bias, zero, one],
-    )
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    proto.producer_name = "tests"
-    onnx.checker.check_model(proto)
-    return proto
+    return tiny_models.onnx_with_initializers()
 
 
 @pytest.fixture(scope="module")
@@ -128,36 +98,3 @@ def test_detect_and_scan(model):
     assert [(v.name, v.library, v.format, v.class_path) for v in found] == [
         ("model", "onnx", "onnx", "onnx.onnx_ml_pb2.ModelProto")
     ]
-
-
-def run_python(code: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=python_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def test_loads_in_a_fresh_interpreter(store, model):
-    store.save(model, "inline")
-    store.save(model, "external", external_data=True)
-    result = run_python(
-        f"""
-        import hashlib, json
-        import onnx
-        from jupyterlab_models import ModelStore
-
-        store = ModelStore({store.location!r})
-        digests = {{}}
-        for name in ("inline", "external"):
-            loaded = store.load(name)
-            onnx.checker.check_model(loaded)
-            digests[name] = hashlib.sha256(loaded.SerializeToString()).hexdigest()
-        print(json.dumps(digests))
-        """
-    )
-    expected = hashlib.sha256(model.SerializeToString()).hexdigest()
-    assert result == {"inline": expected, "external": expected}

@@ -1,14 +1,12 @@
 """Round trips through `pt` (TorchScript) and `pt2` (torch.export): same outputs, no class
-definition needed to load, clear errors for what cannot be saved."""
+definition needed to load, clear errors for what cannot be saved (loaded in a fresh process
+without the class: formats/test_fresh_process.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import subprocess
-import sys
-import textwrap
 import zipfile
 
 import pytest
@@ -18,26 +16,9 @@ from torch import nn
 from jupyterlab_models import ModelsError, formats
 from jupyterlab_models.formats import torch_export
 from jupyterlab_models.inspector import scan
-from tests.support.env import python_env
+from tests.support.torch_net import Net
 
 torch.set_num_threads(1)
-
-
-class Net(nn.Module):
-    """A user-defined subclass: submodules, a buffer, dropout, a helper method."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hidden = nn.Linear(4, 8)
-        self.out = nn.Linear(8, 3)
-        self.dropout = nn.Dropout(0.25)
-        self.register_buffer("scale", torch.tensor(2.0))
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(self.hidden(x)) * self.scale
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.dropout(self.features(x)))
 
 
 class Unscriptable(nn.Module):
@@ -221,40 +202,3 @@ def test_detect_and_scan(net, x):
         ("program", "torch", "pt2", torch_export.EXPORTED_PROGRAM),
         ("scripted", "torch", "pt", "torch.jit._script.RecursiveScriptModule"),
     ]
-
-
-def run_python(code: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=python_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def test_loads_in_a_fresh_interpreter_without_the_class(store, net, x):
-    store.save(net, "scripted")
-    store.save(net, "exported", format_id="pt2", example_inputs=x)
-    result = run_python(
-        f"""
-        import json, sys
-        import torch
-        from jupyterlab_models import ModelStore
-
-        store = ModelStore({store.location!r})
-        x = torch.tensor({x.tolist()!r})
-        outputs = {{}}
-        with torch.no_grad():
-            for name in ("scripted", "exported"):
-                outputs[name] = store.load(name)(x).tolist()
-        print(json.dumps({{"outputs": outputs, "test_module_loaded": "test_torch_format" in
-                          sys.modules, "Net": "Net" in globals()}}))
-        """
-    )
-    assert result["test_module_loaded"] is False and result["Net"] is False
-    with torch.no_grad():
-        expected = net(x)
-    for name in ("scripted", "exported"):
-        torch.testing.assert_close(torch.tensor(result["outputs"][name]), expected, rtol=0, atol=0)

@@ -1,12 +1,9 @@
-"""Round trips through the `xgb` format: same class, same parameters, identical predictions."""
+"""Round trips through the `xgb` format: same class, same parameters, identical predictions
+(three classes loaded in a fresh process: formats/test_fresh_process.py)."""
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -15,7 +12,6 @@ import xgboost
 from jupyterlab_models import ModelsError, formats
 from jupyterlab_models.formats import xgboost as xgb_format
 from jupyterlab_models.inspector import scan
-from tests.support.env import python_env
 
 SMALL = {"n_estimators": 4, "max_depth": 2, "n_jobs": 1}
 
@@ -195,29 +191,3 @@ def test_detected_and_scanned(data):
             "format": "xgb",
         },
     ]
-
-
-def test_loads_in_a_fresh_process(store, data, tmp_path):
-    X, _ = data
-    y = np.arange(len(X)) % 3
-    clf = xgboost.XGBClassifier(**SMALL).fit(X, y)
-    store.save(clf, "m")
-    np.save(tmp_path / "X.npy", X)
-    code = textwrap.dedent(
-        f"""
-        import json, sys
-        import numpy as np
-        from jupyterlab_models import ModelStore
-        model = ModelStore({store.location!r}).load("m")
-        X = np.load({str(tmp_path / "X.npy")!r})
-        json.dump({{"class": type(model).__name__, "predict": model.predict(X).tolist(),
-                   "proba": model.predict_proba(X).tolist()}}, sys.stdout)
-        """
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code], env=python_env(), capture_output=True, text=True, check=True
-    )
-    out = json.loads(run.stdout)
-    assert out["class"] == "XGBClassifier"
-    assert out["predict"] == clf.predict(X).tolist()
-    assert out["proba"] == clf.predict_proba(X).tolist()

@@ -7,6 +7,7 @@ itself, so this module is cheap to import.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -171,3 +172,178 @@ def assert_same(format_id: str, expected: list, actual: list) -> None:
         assert actual == expected
     else:
         np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=1e-5, atol=1e-6)
+
+
+# --- variants: more of a format in a fresh process --------------------------------------------
+# What a format's own test file once loaded in a fresh process beyond its tiny model above:
+# formats/test_fresh_process.py loads each variant there too, with the same checks.
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A model saved under one or more names, each with its save options, and loaded in a
+    fresh process; `outputs` runs on the model and on each loaded copy."""
+
+    build: Callable[[], tuple[Any, dict[str, dict[str, Any]]]]  # model, {name: save options}
+    outputs: Callable[[Any], Any]  # JSON-able
+    rtol: float | None = None  # None: the outputs are equal; else allclose with this rtol
+    type: str | None = None  # the class path each loaded copy has, when checked
+    # (module, class name) of a user-defined class that the fresh process must load without:
+    # the module is never imported there, the name never defined
+    without: tuple[str, str] | None = None
+
+
+def data_fixture_inputs() -> np.ndarray:
+    """The inputs of tests/conftest.py's `data` fixture."""
+    return np.random.default_rng(0).normal(size=(120, 4))
+
+
+def _predictions(model: Any) -> dict[str, list]:
+    X = data_fixture_inputs()
+    return {"predict": model.predict(X).tolist(), "proba": model.predict_proba(X).tolist()}
+
+
+def _cbm_string_labels() -> tuple[Any, dict[str, dict[str, Any]]]:
+    """Three classes named by strings (formats/test_catboost_format.py's SMALL settings)."""
+    import catboost
+
+    X = data_fixture_inputs()
+    y = np.array(["cat", "dog", "emu"])[np.arange(len(X)) % 3]
+    small = {
+        "iterations": 5,
+        "depth": 2,
+        "verbose": False,
+        "thread_count": 1,
+        "random_seed": 0,
+        "allow_writing_files": False,
+    }
+    return catboost.CatBoostClassifier(**small).fit(X, y), {"m": {}}
+
+
+def _xgb_three_classes() -> tuple[Any, dict[str, dict[str, Any]]]:
+    """Three classes (formats/test_xgboost_format.py's SMALL settings)."""
+    import xgboost
+
+    X = data_fixture_inputs()
+    y = np.arange(len(X)) % 3
+    return xgboost.XGBClassifier(n_estimators=4, max_depth=2, n_jobs=1).fit(X, y), {"m": {}}
+
+
+def _keras_inputs() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+
+
+def _keras_compiled() -> tuple[Any, dict[str, dict[str, Any]]]:
+    """A compiled Keras 3 Sequential trained one epoch, so that its optimizer has a state
+    (formats/test_keras_format.py's `sequential("keras")`)."""
+    import keras
+
+    X = _keras_inputs()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(2)]
+    )
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X, X[:, :2], epochs=1, verbose=0)
+    return model, {"m": {}}
+
+
+def _keras_outputs(model: Any) -> list:
+    return np.asarray(model(_keras_inputs())).tolist()
+
+
+def onnx_with_initializers() -> Any:
+    """y = (x @ W + b) * c, with a 2 KB initializer (external data candidate), a small one
+    that stays inline, and a 1 KB tensor in a Constant node's attribute."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    weights = numpy_helper.from_array(rng.normal(size=(64, 8)).astype(np.float32), "W")
+    bias = numpy_helper.from_array(rng.normal(size=8).astype(np.float32), "b")
+    constant = numpy_helper.from_array(rng.normal(size=(32, 8)).astype(np.float32))
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["xw"]),
+        helper.make_node("Add", ["xw", "b"], ["z"]),
+        helper.make_node("Constant", [], ["c"], value=constant),
+        helper.make_node("Slice", ["c", "zero", "one"], ["c0"]),
+        helper.make_node("Mul", ["z", "c0"], ["y"]),
+    ]
+    zero = numpy_helper.from_array(np.array([0], np.int64), "zero")
+    one = numpy_helper.from_array(np.array([1], np.int64), "one")
+    graph = helper.make_graph(
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8])],
+        [weights, bias, zero, one],
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    proto.producer_name = "tests"
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def _onnx_inline_and_external() -> tuple[Any, dict[str, dict[str, Any]]]:
+    return onnx_with_initializers(), {"inline": {}, "external": {"external_data": True}}
+
+
+def _onnx_digest(model: Any) -> str:
+    """The sha256 of the proto's bytes, once it passes the checker: the same bytes back."""
+    import hashlib
+
+    import onnx
+
+    onnx.checker.check_model(model)
+    return hashlib.sha256(model.SerializeToString()).hexdigest()
+
+
+def _torch_inputs() -> Any:
+    import torch
+
+    return torch.randn(5, 4, generator=torch.Generator().manual_seed(1))
+
+
+def _torch_user_class() -> tuple[Any, dict[str, dict[str, Any]]]:
+    """tests/support/torch_net.py's Net, scripted (`pt`) and exported (`pt2`)."""
+    import torch
+
+    from tests.support.torch_net import Net
+
+    torch.manual_seed(0)
+    exported = {"format_id": "pt2", "example_inputs": _torch_inputs()}
+    return Net().eval(), {"scripted": {}, "exported": exported}
+
+
+def _torch_outputs(model: Any) -> list:
+    import torch
+
+    with torch.no_grad():
+        return model(_torch_inputs()).tolist()
+
+
+VARIANTS: dict[str, Variant] = {
+    "cbm-string-labels": Variant(
+        _cbm_string_labels, _predictions, type="catboost.core.CatBoostClassifier"
+    ),
+    "xgb-three-classes": Variant(
+        _xgb_three_classes, _predictions, type="xgboost.sklearn.XGBClassifier"
+    ),
+    "tf_keras-compiled": Variant(
+        _keras_compiled,
+        _keras_outputs,
+        rtol=1e-6,
+        type="keras.src.models.sequential.Sequential",
+    ),
+    "onnx-inline-and-external-data": Variant(_onnx_inline_and_external, _onnx_digest),
+    "pt-pt2-user-class": Variant(
+        _torch_user_class, _torch_outputs, without=("tests.support.torch_net", "Net")
+    ),
+}
+
+
+def assert_same_variant(variant: Variant, expected: Any, actual: Any) -> None:
+    if variant.rtol is None:
+        assert actual == expected
+    else:
+        np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=variant.rtol)
