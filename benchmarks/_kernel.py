@@ -1,5 +1,6 @@
-"""A real ipykernel driven through jupyter_client, as tests/test_kernel_live.py does (and as
-the panel does): our own kernel spec running this very Python, with this checkout importable."""
+"""A real ipykernel driven through jupyter_client, as the kernel tests do (the `client` fixture
+of tests/conftest.py) and as the panel does: our own kernel spec running this very Python, with
+this checkout importable."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from typing import Any
 from jupyterlab_models.storage import files as _files
 from jupyterlab_models.storage import local as _local
 
-# --- proposed for the local storage: the fixed costs of a small model's save --------------------------
+# --- proposed for the local storage: the fixed costs of a small model's save ---------------
 #
 # A catboost model of 2,000 trees (2.2 MB) saves natively in ~8 ms; through the store it took
 # ~19 ms (timed per phase, no profiler): the sha256 pass ~4 ms (issue #4 wants it), the fsyncs

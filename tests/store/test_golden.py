@@ -1,0 +1,53 @@
+"""Yesterday's models still load: one committed tiny model per format id (tests/golden/)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from jupyterlab_models import ModelStore, ModelStoreError, formats
+from tests.support import tiny_models
+from tests.support.env import GOLDEN
+
+EXPECTED = json.loads((GOLDEN / "expected.json").read_text())
+
+
+def test_there_is_a_golden_model_of_every_format():
+    stored = {info.format for info in ModelStore(GOLDEN / "store").list()}
+    assert stored == {fmt.FORMAT_ID for fmt in formats.FORMATS} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("format_id", sorted(EXPECTED))
+def test_golden_model_loads_and_computes_the_same(format_id):
+    store = ModelStore(GOLDEN / "store")
+    try:
+        model = store.load(format_id)
+    except ModelStoreError as exc:
+        assert exc.code == "untrusted", exc
+        model = store.load(format_id, trusted=exc.details["untrusted"])
+    tiny_models.assert_same(format_id, EXPECTED[format_id], tiny_models.outputs(format_id, model))
+
+
+@pytest.mark.parametrize("format_id", sorted(EXPECTED))
+def test_a_missing_library_says_what_to_install(format_id, monkeypatch):
+    """As if the model's library were not installed in this kernel: `library_missing`, with
+    the pip command, and the store left as it is."""
+    store = ModelStore(GOLDEN / "store")
+    library = store.info(format_id).library  # keras or tf_keras for the tf_keras format
+    for module in list(sys.modules):
+        if module == library or module.startswith(library + "."):
+            monkeypatch.setitem(sys.modules, module, None)  # `import library` fails
+    monkeypatch.setitem(sys.modules, library, None)
+    with pytest.raises(ModelStoreError) as failure:
+        store.load(format_id)
+    assert failure.value.code == "library_missing", failure.value
+    assert any(f"pip install {pip}" in failure.value.message for pip in PIP[library])
+
+
+# What pip installs each library a golden model names. skops models name sklearn: whichever of
+# skops and scikit-learn the load imports first is the one reported missing.
+PIP = {"sklearn": ("skops", "scikit-learn"), "tf_keras": ("tf-keras",)} | {
+    fmt.LIBRARY: (fmt.PIP_PACKAGE,) for fmt in formats.FORMATS if fmt.LIBRARY != "sklearn"
+}
