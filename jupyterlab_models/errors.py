@@ -16,21 +16,28 @@ class _HasStorage(Protocol):
     def storage(self) -> Any: ...
 
 
-def storage_errors(method: _F) -> _F:
-    """A method of a `ModelStore` whose file system and network failures become
-    ModelStoreError("internal") (as the storage words them: what it means for the user,
-    never a credential); any other exception goes through as it is."""
-
-    @functools.wraps(method)
-    def wrapper(self: _HasStorage, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except ModelStoreError:
-            raise
-        except Exception as exc:
-            mapped = self.storage.error(exc)
-            if mapped is None:
+def _mapping(writing: bool) -> Callable[[_F], _F]:
+    def decorate(method: _F) -> _F:
+        @functools.wraps(method)
+        def wrapper(self: _HasStorage, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except ModelStoreError:
                 raise
-            raise mapped from exc
+            except Exception as exc:
+                mapped = self.storage.error(exc, writing)
+                if mapped is None:
+                    raise
+                raise mapped from exc
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# A method of a `ModelStore` whose file system and network failures become
+# ModelStoreError("internal"), as the storage words them (what it means for the user, never a
+# credential); any other exception goes through as it is. `reading` for the methods that
+# change nothing: their errors never say the store could not be changed.
+reading = _mapping(writing=False)
+writing = _mapping(writing=True)

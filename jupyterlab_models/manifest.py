@@ -19,6 +19,9 @@ from typing import Any, NoReturn, TypedDict
 from .protocol import INTEGRITY, ModelStoreError
 
 SCHEMA_VERSION = 1
+MAX_MANIFEST_BYTES = 16 << 20  # a manifest is a few KB; a bigger file is not one
+MAX_JSON_DEPTH = 32  # nesting of objects and lists in a manifest (its `extra` included)
+MAX_VERSION = 2**53 - 1  # JSON readers that use doubles (the panel) read up to this exactly
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -91,8 +94,8 @@ class ModelInfo:
                 not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
             ):
                 _invalid(f"field {name!r} has the wrong type ({type(value).__name__})")
-        if values["version"] < 1:
-            _invalid("version must be at least 1")
+        if not 1 <= values["version"] <= MAX_VERSION:
+            _invalid(f"version must be at least 1 and at most {MAX_VERSION}")
         files = [_check_file(entry) for entry in values["files"]]
         if sum(entry["size"] for entry in files) != values["size_bytes"]:
             _invalid("size_bytes is not the sum of the file sizes")
@@ -303,11 +306,41 @@ def parse_manifest(name: str, version: int, data: bytes | Exception, where: str)
     its bytes, or the error reading them); raises `integrity` saying what is wrong."""
     if isinstance(data, Exception):
         raise ModelStoreError(INTEGRITY, f"cannot read {where}: {data}")
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ModelStoreError(INTEGRITY, f"{where} has over {MAX_MANIFEST_BYTES} bytes")
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise ModelStoreError(INTEGRITY, f"{where} nests over {MAX_JSON_DEPTH} levels deep")
     try:
         parsed = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ModelStoreError(INTEGRITY, f"cannot read {where}: {exc}") from None
     info = ModelInfo.from_dict(parsed)
     if info.name != name or info.version != version:
         raise ModelStoreError(INTEGRITY, f"{where} describes {info.name!r} version {info.version}")
     return info
+
+
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"\\')
+
+
+def json_depth(data: bytes) -> int:
+    """How deep the lists and objects of the JSON text `data` nest (brackets inside strings
+    do not count), read without parsing: a parser recurses once per level."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data.translate(None, _NOT_STRUCTURE):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest

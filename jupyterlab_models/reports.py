@@ -8,10 +8,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class VersionProblem:
-    """A stored version that `verify` found damaged."""
+    """A stored version that `verify` found damaged (`version` None: the model's directory
+    itself could not be read)."""
 
     name: str
-    version: int
+    version: int | None
     code: str
     message: str
 

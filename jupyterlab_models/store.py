@@ -8,19 +8,23 @@ location.py's.
 
 from __future__ import annotations
 
+import inspect
 import os
 import platform
 import warnings
 from typing import Any
 
 from . import faults, formats
-from .errors import storage_errors
+from .errors import reading, writing
+from .formats.base import Format
 from .formats.versions import version_warnings
 from .location import resolve_location
 from .manifest import SCHEMA_VERSION, FileEntry, ModelInfo, parse_manifest, utc_now
 from .names import validate_name
 from .protocol import (
     BAD_REQUEST,
+    INTEGRITY,
+    LIBRARY_MISSING,
     NAME_INVALID,
     NOT_FOUND,
     UNSUPPORTED_TYPE,
@@ -29,7 +33,7 @@ from .protocol import (
 from .reports import VerifyReport, VersionProblem
 from .storage import Storage, open_storage
 from .storage.files import user_name
-from .storage.layout import Progress, valid_or_none
+from .storage.layout import Listing, Progress, valid_or_none
 
 MAX_DESCRIPTION_LENGTH = 10_000  # characters; the frontend's protocol.ts has the same limit
 GC_AGE = 3600  # seconds: `gc` removes what a save left behind once it is this old
@@ -54,18 +58,25 @@ class ModelStore:
 
     # --- reading -------------------------------------------------------------------------
 
-    @storage_errors
+    @reading
     def list(self) -> list[ModelInfo]:
-        """The latest valid version of each model, sorted by name. Reads only manifests."""
-        return [info for info, _count in self.storage.latest()]
+        """The latest valid version of each model, sorted by name. Reads only manifests;
+        an entry that cannot be read is left out (`listing()` says which, and why)."""
+        return [info for info, _count in self.storage.latest().models]
 
-    @storage_errors
+    @reading
     def list_with_counts(self) -> list[tuple[ModelInfo, int]]:
         """(latest valid version, number of stored versions) of each model, sorted by name;
         as fast as `list()`: the count comes from the same directory listing."""
+        return self.storage.latest().models
+
+    @reading
+    def listing(self) -> Listing:
+        """`list_with_counts()`, and the entries of the store it left out, each with the
+        reason (a damaged manifest, a link, a directory that cannot be read)."""
         return self.storage.latest()
 
-    @storage_errors
+    @reading
     def versions(self, name: str) -> list[ModelInfo]:
         """Every valid version of a model, oldest first."""
         validate_name(name)
@@ -78,7 +89,7 @@ class ModelStore:
             raise ModelStoreError(NOT_FOUND, f"no model named {name!r} in {self.location}")
         return found
 
-    @storage_errors
+    @reading
     def info(self, name: str, version: int | None = None) -> ModelInfo:
         """One version's manifest; the latest valid version by default."""
         validate_name(name)
@@ -121,7 +132,7 @@ class ModelStore:
             warnings.warn(note, LibraryVersionWarning, stacklevel=2)
         return obj
 
-    @storage_errors
+    @reading
     def load_with_info(
         self,
         name: str,
@@ -135,13 +146,46 @@ class ModelStore:
         checked while it is read; a mismatch raises `integrity`."""
         info = self.info(name, version)
         fmt = formats.by_id(info.format)
+        try:
+            inspect.signature(fmt.load).bind("", info, **options)
+        except TypeError as exc:
+            raise ModelStoreError(
+                BAD_REQUEST, f"a load of a {fmt.FORMAT_ID!r} model takes no such option: {exc}"
+            ) from None
         with self.storage.local_copy(info, progress) as directory:
-            obj = fmt.load(directory, info, **options)
+            try:
+                obj = fmt.load(directory, info, **options)
+            except (ModelStoreError, MemoryError):
+                raise
+            except Exception as exc:
+                raise self._load_error(exc, info, fmt) from exc
         return obj, info, version_warnings(info, fmt)
+
+    def _load_error(self, exc: Exception, info: ModelInfo, fmt: Format) -> ModelStoreError:
+        """What a library's failure to load verified files means: a module it needs is
+        missing (library_missing), the version was deleted meanwhile (not_found), or the
+        stored files are not what the format expects (integrity)."""
+        what = f"model {info.name!r} version {info.version}"
+        if isinstance(exc, ImportError):
+            return ModelStoreError(
+                LIBRARY_MISSING,
+                f"loading {what} needs a module that is not importable here ({exc}); "
+                f"install it with: pip install {fmt.PIP_PACKAGE}",
+            )
+        if isinstance(exc, FileNotFoundError) and info.version not in (
+            self.storage.version_numbers(info.name)
+        ):
+            return ModelStoreError(NOT_FOUND, f"{what} was deleted while it was loading")
+        return ModelStoreError(
+            INTEGRITY,
+            f"{what} passed its checksums but {fmt.LIBRARY} cannot load it "
+            f"({type(exc).__name__}: {exc}): its manifest or files are not what the "
+            f"{fmt.FORMAT_ID!r} format writes",
+        )
 
     # --- writing -------------------------------------------------------------------------
 
-    @storage_errors
+    @writing
     def save(
         self,
         obj: Any,
@@ -209,7 +253,7 @@ class ModelStore:
                 staged, name, make_info, progress, self._check_case_collision
             )
 
-    @storage_errors
+    @writing
     def delete(self, name: str, version: int | None = None) -> list[int]:
         """Delete one version, or the whole model; returns the version numbers removed."""
         validate_name(name)
@@ -219,7 +263,7 @@ class ModelStore:
 
     # --- maintenance ---------------------------------------------------------------------
 
-    @storage_errors
+    @reading
     def verify(self, name: str | None = None, *, progress: Progress | None = None) -> VerifyReport:
         """Re-hash every file of every version (of `name`, or of the whole store) and report
         each damaged version; nothing is changed. `progress` gets (versions done, total)."""
@@ -231,7 +275,12 @@ class ModelStore:
         else:
             names = sorted(self.storage.names())
         report = VerifyReport()
-        wanted = [(n, v) for n in names for v in sorted(self.storage.version_numbers(n))]
+        wanted = []
+        for n in names:
+            try:
+                wanted += [(n, v) for v in sorted(self.storage.version_numbers(n))]
+            except (OSError, ModelStoreError) as exc:
+                report.bad.append(VersionProblem(n, None, *_code_and_message(exc)))
         manifests = self.storage.read_manifests(wanted)
         for done, (n, v) in enumerate(wanted, 1):
             manifest = manifests.get((n, v))
@@ -241,13 +290,13 @@ class ModelStore:
                 report.checked.append((n, v))
                 try:
                     self.storage.verify(self._parse(n, v, manifest))
-                except ModelStoreError as exc:
-                    report.bad.append(VersionProblem(n, v, exc.code, exc.message))
+                except (OSError, ModelStoreError) as exc:  # reported; the others go on
+                    report.bad.append(VersionProblem(n, v, *_code_and_message(exc)))
             if progress is not None:
                 progress(done, len(wanted))
         return report
 
-    @storage_errors
+    @writing
     def gc(self, older_than: float = GC_AGE) -> list[str]:
         """Remove what interrupted saves and deletes left behind: staging directories (or,
         on object storage, versions without a manifest) untouched for `older_than` seconds
@@ -265,6 +314,12 @@ class ModelStore:
                     f"invalid model name {name!r}: it differs only in case from the existing "
                     f"model {existing!r} (they would collide on some file systems)",
                 )
+
+
+def _code_and_message(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, ModelStoreError):
+        return exc.code, exc.message
+    return INTEGRITY, f"cannot read it: {type(exc).__name__}: {exc}"
 
 
 def _check_version(version: object) -> None:

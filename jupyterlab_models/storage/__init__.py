@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 from ..manifest import ModelInfo
 from ..protocol import ModelStoreError
 from .files import Staged
-from .layout import MakeInfo, Manifests, Progress
+from .layout import Listing, MakeInfo, Manifests, Progress
 from .local import LocalStorage
 
 
@@ -26,9 +26,10 @@ class Storage(Protocol):
 
     location: str  # the path or URL, shown in messages and the panel
 
-    def error(self, exc: BaseException) -> ModelStoreError | None:
+    def error(self, exc: BaseException, writing: bool) -> ModelStoreError | None:
         """`exc` as a ModelStoreError if it is a failure of the storage (disk, network), with
-        what it means for the user; None for any other exception."""
+        what it means for the user (`writing`: in an operation that changes the store); None
+        for any other exception."""
 
     def names(self) -> list[str]:
         """Names of the stored models (and of saves not yet published)."""
@@ -36,8 +37,9 @@ class Storage(Protocol):
     def version_numbers(self, name: str) -> list[int]:
         """Version numbers of `name`, with or without a valid manifest."""
 
-    def latest(self) -> list[tuple[ModelInfo, int]]:
-        """(latest valid version, number of versions) of each model, sorted by name."""
+    def latest(self) -> Listing:
+        """(latest valid version, number of versions) of each model, sorted by name, and the
+        entries left out."""
 
     def read_manifests(self, wanted: Iterable[tuple[str, int]]) -> Manifests:
         """The manifest bytes of each (name, version) wanted (None if missing)."""

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import time
-import uuid
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,10 +17,10 @@ from typing import BinaryIO
 
 from ..manifest import FileEntry, ModelInfo
 from ..protocol import INTEGRITY, UNSUPPORTED_TYPE, ModelStoreError
-from .layout import RESERVED, Progress
+from .layout import MANIFEST, RESERVED, Progress
+from .safe import Dir, describe
 
 CHUNK = 1 << 20
-LOCK_TIMEOUT = 120  # seconds; a save holds the per-name lock only to number and rename
 OVERLAP_MIN_BYTES = 8 << 20  # from this size on, hashing runs in a thread beside the I/O
 
 
@@ -224,80 +222,7 @@ def hash_file(directory: str, path: str, writer: HashingWriter, counter: Counter
     return {"path": path, "size": size, "sha256": sha256}
 
 
-# --- directories locked while in use ----------------------------------------------------------
-
-
-@contextmanager
-def locked_dir(root: str) -> Iterator[str]:
-    """A new directory `<root>/<uuid>`, locked by `<root>/<uuid>.lock` while in use, so that
-    `gc_locked_dirs` leaves it alone; removed at the end (a save renames it away first)."""
-    from filelock import FileLock
-
-    os.makedirs(root, mode=0o700, exist_ok=True)
-    unique = uuid.uuid4().hex
-    lock_path = os.path.join(root, unique + ".lock")
-    lock = FileLock(lock_path)
-    lock.acquire(timeout=LOCK_TIMEOUT)  # only `gc --older-than 0` could hold it a moment
-    try:
-        directory = os.path.join(root, unique)
-        os.mkdir(directory)
-        try:
-            yield directory
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-    finally:
-        lock.release()
-        unlink_quietly(lock_path)
-
-
-def gc_locked_dirs(root: str, older_than: float) -> list[str]:
-    """Remove the directories of `locked_dir` in `root` that are older than `older_than`
-    seconds and not locked (their process is gone), and stray lock files; returns the names
-    of the directories removed."""
-    from filelock import FileLock, Timeout
-
-    removed = []
-    cutoff = time.time() - older_than
-    try:
-        entries = sorted(os.listdir(root))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    for entry in entries:
-        unique = entry[: -len(".lock")] if entry.endswith(".lock") else entry
-        directory = os.path.join(root, unique)
-        lock_path = directory + ".lock"
-        if entry.endswith(".lock") and os.path.lexists(directory):
-            continue  # handled with its directory
-        try:
-            if os.lstat(os.path.join(root, entry)).st_mtime > cutoff:
-                continue
-        except FileNotFoundError:
-            continue  # published or removed meanwhile
-        lock = FileLock(lock_path)
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            continue  # still in use
-        try:
-            if os.path.isdir(directory) and not os.path.islink(directory):
-                shutil.rmtree(directory, ignore_errors=True)
-                removed.append(unique)
-            elif os.path.lexists(directory):
-                os.unlink(directory)
-                removed.append(unique)
-        finally:
-            lock.release()
-            unlink_quietly(lock_path)
-    return removed
-
-
-def local_scratch() -> str:
-    """Where saves to and loads from remote stores stage their files on this machine:
-    `<temp dir>/jupyterlab-models-<uid>`, one per user."""
-    import tempfile  # not at the top: importing this package stays cheap
-
-    user = os.getuid() if hasattr(os, "getuid") else (user_name() or "user")
-    return os.path.join(tempfile.gettempdir(), f"jupyterlab-models-{user}")
+# --- who saves -------------------------------------------------------------------------------
 
 
 def user_name() -> str:
@@ -313,37 +238,59 @@ def user_name() -> str:
 # --- checking a version's files ---------------------------------------------------------------
 
 
-def verify_files(directory: str, info: ModelInfo, progress: Progress | None) -> None:
-    """Check every file's size, then its sha256 (streamed), against the manifest. A file
-    reached through a symbolic link (its own, its version's or its name's) is refused: it could
-    point anywhere, and the store reads nothing outside its root."""
-    real_directory = os.path.join(
-        os.path.realpath(os.path.dirname(os.path.dirname(directory))),
-        os.path.basename(os.path.dirname(directory)),
-        os.path.basename(directory),
-    )
-    for entry in info.files:
-        path = os.path.join(directory, *entry["path"].split("/"))
-        if os.path.realpath(path) != os.path.join(real_directory, *entry["path"].split("/")):
-            raise integrity_error(
-                info,
-                entry["path"],
-                "is reached through a symbolic link; the store reads only its own files",
-            )
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            raise integrity_error(info, entry["path"], "is missing") from None
-        if size != entry["size"]:
-            raise integrity_error(
-                info, entry["path"], f"has {size} bytes, expected {entry['size']}"
-            )
+def verify_files(version: Dir, info: ModelInfo, progress: Progress | None) -> None:
+    """Check that the version directory holds exactly the manifest and the files it lists,
+    each a regular file reached without a link, then each file's size and sha256 (streamed).
+    Anything else in it (an unlisted file, a link, a FIFO, a directory where a file should be)
+    fails with `integrity`: the store reads only its own files."""
+    listed = {entry["path"]: entry for entry in info.files}
+    _check_entries(version, "", listed, info)
     counter = Counter(info.size_bytes, progress)
     for entry in info.files:
-        with open(os.path.join(directory, *entry["path"].split("/")), "rb") as f:
-            _size, sha256 = copy_hashed(f, None, counter)
+        *parents, name = entry["path"].split("/")
+        with _subdir(version, parents) as directory, directory.opened(name) as f:
+            size, sha256 = copy_hashed(f, None, counter, limit=entry["size"])
+        if size != entry["size"]:
+            expected = entry["size"]
+            problem = f"has more than {expected} bytes" if size > expected else "is cut short"
+            raise integrity_error(info, entry["path"], problem)
         if sha256 != entry["sha256"]:
             raise integrity_error(info, entry["path"], "does not match its sha256")
+
+
+def _check_entries(
+    directory: Dir, prefix: str, listed: dict[str, FileEntry], info: ModelInfo
+) -> None:
+    """Every entry below `directory` is the manifest, a listed file (a regular file of the
+    listed size) or a directory (formats may leave empty ones); every listed file is there."""
+    found = set()
+    for entry in directory.entries():
+        path = prefix + entry.name
+        st = entry.stat(follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode) and path not in listed:
+            with directory.sub(entry.name) as child:
+                _check_entries(child, path + "/", listed, info)
+            found.update(p for p in listed if p.startswith(path + "/"))
+        elif path in listed and stat.S_ISREG(st.st_mode):
+            if st.st_size != listed[path]["size"]:
+                problem = f"has {st.st_size} bytes, expected {listed[path]['size']}"
+                raise integrity_error(info, path, problem)
+            found.add(path)
+        elif not (path == MANIFEST and stat.S_ISREG(st.st_mode)):
+            problem = f"is {describe(st.st_mode)} that the manifest does not list as a file"
+            raise integrity_error(info, path, f"{problem}; the store reads only its own files")
+    for path in sorted(p for p in listed if p.startswith(prefix) and p not in found):
+        raise integrity_error(info, path, "is missing")
+
+
+@contextmanager
+def _subdir(root: Dir, parts: list[str]) -> Iterator[Dir]:
+    """The directory `root/<parts...>`, each part opened without following a link."""
+    if not parts:
+        yield root
+        return
+    with root.sub(parts[0]) as child, _subdir(child, parts[1:]) as found:
+        yield found
 
 
 def integrity_error(info: ModelInfo, path: str, problem: str) -> ModelStoreError:

@@ -23,13 +23,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import os
 import uuid
 
 from ..manifest import ModelInfo
 from ..protocol import ModelStoreError
-from .files import unlink_quietly
 from .layout import STAGING
+from .safe import Dir
 from .stamps import Stamp
 
 FILE = ".list-cache.json"
@@ -37,6 +36,7 @@ FORMAT = 3
 # Rewrite the file once a list() remembered anew or forgot this many models: fewer cost less
 # to read again than to rewrite the whole file after every save.
 REWRITE_AFTER = 64
+MAX_BYTES = 1 << 30  # a store of a million models; a bigger file is not ours
 
 # (directory stamp, latest manifest's stamp, (latest valid version, number of versions))
 Entry = tuple[Stamp, Stamp, tuple[ModelInfo, int]]
@@ -44,11 +44,11 @@ Entry = tuple[Stamp, Stamp, tuple[ModelInfo, int]]
 _MEMORY: dict[str, dict[str, Entry]] = {}
 
 
-def remembered(root: str) -> dict[str, Entry]:
+def remembered(root: Dir) -> dict[str, Entry]:
     """{name: entry} for the store at `root`; the caller updates it in place."""
-    memory = _MEMORY.get(root)
+    memory = _MEMORY.get(root.path)
     if memory is None:
-        memory = _MEMORY[root] = _read(os.path.join(root, FILE))
+        memory = _MEMORY[root.path] = _read(root)
     return memory
 
 
@@ -57,7 +57,7 @@ def forget_all() -> None:
     _MEMORY.clear()
 
 
-def write(root: str, memory: dict[str, Entry]) -> None:
+def write(root: Dir, memory: dict[str, Entry]) -> None:
     """Replace `<root>/.list-cache.json` with `memory`, atomically (temporary file in
     `.staging`, then rename); a read-only or full store keeps its old file or none."""
     index, deferred = [], []
@@ -68,25 +68,30 @@ def write(root: str, memory: dict[str, Entry]) -> None:
     index_line = json.dumps(index, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     rest = index_line.encode("utf-8") + b"\n" + b"".join(deferred)
     header = {"format": FORMAT, "sha256": hashlib.sha256(rest).hexdigest()}
-    staging = os.path.join(root, STAGING)
-    temporary = os.path.join(staging, f"{uuid.uuid4().hex}{FILE}")
+    temporary = f"{uuid.uuid4().hex}{FILE}"
     try:
-        os.makedirs(staging, exist_ok=True)
-        f = open(temporary, "xb")
-    except OSError:
+        staging = root.own_sub(STAGING)
+    except (OSError, ModelStoreError):
         return
-    try:
-        with f:
-            f.write(json.dumps(header).encode("utf-8") + b"\n" + rest)
-        os.replace(temporary, os.path.join(root, FILE))
-    except OSError:
-        unlink_quietly(temporary)
+    with staging:
+        try:
+            f = staging.create(temporary)
+        except (OSError, ModelStoreError):
+            return
+        try:
+            with f:
+                f.write(json.dumps(header).encode("utf-8") + b"\n" + rest)
+            staging.rename(temporary, root, FILE)
+        except OSError:
+            try:
+                staging.unlink(temporary)
+            except OSError:
+                pass
 
 
-def _read(path: str) -> dict[str, Entry]:
+def _read(root: Dir) -> dict[str, Entry]:
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = root.read(FILE, MAX_BYTES)
         # Offsets into the one buffer, not partitions of it: a copy of megabytes costs more
         # than hashing them on this path.
         end_of_header = data.index(b"\n")
@@ -114,5 +119,13 @@ def _read(path: str) -> dict[str, Entry]:
         finally:
             if collecting:
                 gc.enable()
-    except (OSError, ValueError, TypeError, AttributeError, KeyError, ModelStoreError):
+    except (
+        OSError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        RecursionError,
+        ModelStoreError,
+    ):
         return {}

@@ -30,21 +30,21 @@ from .files import (
     FileWriter,
     Staged,
     copy_hashed,
-    gc_locked_dirs,
     integrity_error,
-    local_scratch,
-    locked_dir,
     staged_paths,
 )
 from .layout import (
     CLAIM,
     MANIFEST,
+    Listing,
     MakeInfo,
     Manifests,
     Progress,
+    Skipped,
     latest_of,
     version_number,
 )
+from .locks import gc_private_scratch, private_scratch
 
 MAX_CLAIM_ATTEMPTS = 1000
 
@@ -88,7 +88,7 @@ class RemoteStorage:
     def path(self, *parts: str | int) -> str:
         return "/".join([self.root, *map(str, parts)])
 
-    def error(self, exc: BaseException) -> ModelStoreError | None:
+    def error(self, exc: BaseException, writing: bool) -> ModelStoreError | None:
         """A file system or network failure as `internal`; None for anything else."""
         if isinstance(exc, OSError) or _from_storage_library(exc):
             return self._internal(exc)
@@ -155,10 +155,12 @@ class RemoteStorage:
         found = (self._relative(e["name"])[-1] for e in self._ls(self.path(name)))
         return [v for v in map(version_number, found) if v is not None]
 
-    def latest(self) -> list[tuple[ModelInfo, int]]:
-        """(latest valid version, number of versions) of each model, sorted by name."""
-        latest = latest_of(self.scan(), self.read_manifests, self.manifest_path)
-        return [latest[name] for name in sorted(latest)]
+    def latest(self) -> Listing:
+        """(latest valid version, number of versions) of each model, sorted by name, and the
+        versions left out."""
+        skipped: list[Skipped] = []
+        latest = latest_of(self.scan(), self.read_manifests, self.manifest_path, skipped)
+        return Listing([latest[name] for name in sorted(latest)], skipped)
 
     def scan(self) -> dict[str, list[int]]:
         """One listing of the whole store; only versions that have a manifest object."""
@@ -190,7 +192,7 @@ class RemoteStorage:
     def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[str]:
         """The version's files downloaded into a local temporary directory, each hashed while
         it streams in; the directory is removed afterwards."""
-        with locked_dir(local_scratch()) as directory:
+        with private_scratch() as directory:
             self._stream_files(info, progress, directory)
             yield directory
 
@@ -222,9 +224,9 @@ class RemoteStorage:
 
     @contextmanager
     def staging(self) -> Iterator[Staged]:
-        """A local directory for the format to write into (see `local_scratch`); its files
-        are hashed while they upload."""
-        with locked_dir(local_scratch()) as directory:
+        """A private local directory for the format to write into (see `private_scratch`);
+        its files are hashed while they upload."""
+        with private_scratch() as directory:
             yield Staged(directory, FileWriter())
 
     def _create(self, path: str, data: bytes) -> None:
@@ -356,9 +358,7 @@ class RemoteStorage:
         this machine's scratch directories of saves and loads that died (not locked)."""
         cutoff = time.time() - older_than
         removed = []
-        scratch = local_scratch()
-        for entry in gc_locked_dirs(scratch, older_than):
-            removed.append(os.path.join(scratch, entry))
+        removed += gc_private_scratch(older_than)
         for (name, version), objects in sorted(
             self._versions_of_objects(self._find(self.root)).items()
         ):

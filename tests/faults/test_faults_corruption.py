@@ -242,7 +242,7 @@ def test_symlinks_out_of_the_store_are_not_followed(damaged_store, tmp_path, dat
     with pytest.raises(ModelStoreError) as failure:
         store.load("a", 2)
     assert failure.value.code == "integrity"
-    assert "'model.txt' is reached through a symbolic link" in failure.value.message
+    assert "symbolic link" in failure.value.message
     report = store.verify()
     assert [(p.name, p.version, p.code) for p in report.bad] == [("a", 2, "integrity")]
     assert "symbolic link" in report.bad[0].message

@@ -245,6 +245,12 @@ def _audit(event: str, args: tuple) -> None:
         writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
             isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
         )
+        # The event has no dir_fd: a relative path was opened relative to a directory the
+        # store opened without following links (storage/safe.py). It is checked to be a
+        # single name, which cannot climb out of that directory.
+        if writes and isinstance(path, (str, bytes)) and not os.path.isabs(os.fsdecode(path)):
+            _WATCHING[-1].append(("write-at", os.fsdecode(path)))
+            return
         resolved = _resolved(path, None)
         if writes and resolved is not None:
             _WATCHING[-1].append(("write", resolved))
@@ -287,9 +293,12 @@ def test_store_writes_only_inside_its_root(tmp_path, clf, data):
         os.symlink(outside, root / "linked")
         (root / ".staging" / "evil.lock").touch()
         store.gc(older_than=0)
-        # A symlinked name directory: today names() follows it (see docs/RELIABILITY.md);
-        # deleting it moves the link to .trash and removes only the link.
-        assert store.delete("linked") == []
+        # A symlinked name directory is not a model: listed as skipped, never followed, and
+        # neither deleted nor removed by gc.
+        assert [s.name for s in store.listing().skipped] == ["linked"]
+        with pytest.raises(ModelStoreError) as info:
+            store.delete("linked")
+        assert info.value.code == "not_found"
         store.gc(older_than=0)
         events = _WATCHING[-1]
     finally:
@@ -298,12 +307,18 @@ def test_store_writes_only_inside_its_root(tmp_path, clf, data):
     assert sorted(os.listdir(outside)) == ["keep.txt"]
     assert not os.path.lexists(root / ".trash") or os.listdir(root / ".trash") == []
     assert not os.path.lexists(root / ".staging" / "evil")
-    assert not os.path.lexists(root / "linked")
+    assert os.readlink(root / "linked") == str(outside)
     escaped = [
         (event, path)
         for event, path in events
-        if not path.startswith(str(root) + os.sep) and path != str(root)
+        if event != "write-at" and not path.startswith(str(root) + os.sep) and path != str(root)
     ]
+    climbing = [
+        path
+        for event, path in events
+        if event == "write-at" and (os.sep in path or path in (".", ".."))
+    ]
+    assert climbing == []
     assert events and escaped == [], escaped
     assert store.load("m", 2).predict(data[0]).shape == (len(data[0]),)
 

@@ -182,14 +182,9 @@ def test_a_model_directory_replaced_by_a_file_is_no_longer_listed(aged_store):
 def test_stats_by_path_where_the_store_cannot_be_opened(aged_store, monkeypatch):
     """Windows cannot open a directory: the stats then take whole paths, with the same result."""
 
-    real_open = os.open
+    from jupyterlab_models.storage import safe
 
-    def refuse_directories(path, flags, *args, **kwargs):
-        if path == aged_store.location:
-            raise PermissionError(13, "Permission denied", path)
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refuse_directories)
+    monkeypatch.setattr(safe, "FD_BASED", False)
     manifest = os.path.join(aged_store.location, "c", "1", "manifest.json")
     with open(manifest, encoding="utf-8") as f:
         data = json.load(f)
@@ -484,10 +479,10 @@ def test_a_failed_write_of_the_cache_file_changes_nothing(rewrite_always, aged_s
     os.unlink(cache_file(aged_store))
     list_cache.forget_all()
 
-    def refuse(source, target):
+    def refuse(source, target, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(list_cache.os, "replace", refuse)
+    monkeypatch.setattr(os, "rename", refuse)
     assert listed(aged_store) == EXPECTED
     assert not os.path.exists(cache_file(aged_store))
     assert os.listdir(os.path.join(aged_store.location, ".staging")) == []
