@@ -138,12 +138,13 @@ def _variables(args: dict, namespace: dict, state: KernelState, progress: Progre
 
 
 def _list(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
-    latest = state.get_store().list_with_counts()
+    listing = state.get_store().listing()
     # Summaries: a big store's listing stays small, and models listed from the store's cache
     # file never parse the fields they leave out (the panel gets those with `versions`).
     return {
-        "models": [m.summary() for m, _count in latest],
-        "version_counts": {m.name: count for m, count in latest},
+        "models": [m.summary() for m, _count in listing.models],
+        "version_counts": {m.name: count for m, count in listing.models},
+        "skipped": [s.to_dict() for s in listing.skipped],
     }
 
 

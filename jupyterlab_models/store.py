@@ -33,7 +33,7 @@ from .protocol import (
 from .reports import VerifyReport, VersionProblem
 from .storage import Storage, open_storage
 from .storage.files import user_name
-from .storage.layout import Listing, Progress, valid_or_none
+from .storage.layout import Listing, Progress, read_manifest, valid_or_none
 
 MAX_DESCRIPTION_LENGTH = 10_000  # characters; the frontend's protocol.ts has the same limit
 GC_AGE = 3600  # seconds: `gc` removes what a save left behind once it is this old
@@ -100,11 +100,17 @@ class ModelStore:
     def _info(self, name: str, version: int | None) -> ModelInfo:
         numbers = self.storage.version_numbers(name)
         if version is None:
+            damaged = None
             for number in sorted(numbers, reverse=True):
                 manifest = self.storage.read_manifests([(name, number)])[name, number]
-                info = valid_or_none(name, number, manifest, self.storage.manifest_path)
-                if info is not None:
-                    return info
+                if manifest is None:
+                    continue  # a save in progress, or none: not damage
+                try:
+                    return read_manifest(name, number, manifest, self.storage.manifest_path)
+                except ModelStoreError as exc:
+                    damaged = damaged or exc  # the newest version's reason
+            if damaged is not None:
+                raise damaged
             raise ModelStoreError(NOT_FOUND, f"no model named {name!r} in {self.location}")
         if version not in numbers:
             raise ModelStoreError(NOT_FOUND, f"model {name!r} has no version {version}")

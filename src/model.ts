@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { BridgeError, BridgeSetupError, KernelBridge } from './bridge';
 import {
   IListResult,
+  ISkippedEntry,
   ILoadResult,
   IModelInfo,
   IModelSummary,
@@ -110,6 +111,11 @@ export class ModelsModel {
   get kernelLibraryVersions(): Readonly<Record<string, string>> {
     return this._kernelLibraryVersions;
   }
+  /** Entries of the store the last listing left out, each with the reason. */
+  get skipped(): readonly ISkippedEntry[] {
+    return this._skipped;
+  }
+
   get models(): readonly IModelSummary[] {
     return this._models;
   }
@@ -265,6 +271,7 @@ export class ModelsModel {
       ]);
       this._models = list.models;
       this._versionCounts = list.version_counts;
+      this._skipped = list.skipped ?? [];
       this._variables = vars.variables;
       if (
         this._selectedName &&
@@ -392,6 +399,7 @@ export class ModelsModel {
     const list = await bridge.request<IListResult>('list');
     this._models = list.models;
     this._versionCounts = list.version_counts;
+    this._skipped = list.skipped ?? [];
     const models = list.models;
     this._selectedVersions = [];
     this._selectedVersion = null;
@@ -525,6 +533,7 @@ export class ModelsModel {
   private _errorReason: unknown = null;
   private _models: IModelSummary[] = [];
   private _versionCounts: Record<string, number> = {};
+  private _skipped: ISkippedEntry[] = [];
   private _notebook: INotebookBinding | null = null;
   private _packageVersion = '';
   private _kernelLanguage = '';

@@ -126,6 +126,15 @@ export interface IListResult {
   /** The latest version of each model, sorted by name. */
   models: IModelSummary[];
   version_counts: Record<string, number>;
+  /** Entries of the store the listing left out (a damaged manifest, a link, ...). */
+  skipped: ISkippedEntry[];
+}
+
+/** An entry of the store a listing left out, and why; `version` null: the whole name. */
+export interface ISkippedEntry {
+  name: string;
+  version: number | null;
+  reason: string;
 }
 
 export interface ILoadResult {

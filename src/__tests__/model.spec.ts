@@ -168,6 +168,24 @@ describe('ModelsModel', () => {
     expect(kernel.executed).toHaveLength(2);
   });
 
+  it('keeps the entries of the store the list left out', async () => {
+    const answers = fixtureAnswers();
+    const reply = JSON.parse(JSON.stringify(answers.list[0]));
+    const skipped = [
+      {
+        name: 'broken',
+        version: 2,
+        reason: 'invalid manifest: missing fields'
+      },
+      { name: 'linked', version: null, reason: 'is a symbolic link' }
+    ];
+    reply.result.skipped = skipped;
+    answers.list = [reply];
+    const { model } = await readyModel(new FakeKernel({ answers }));
+    expect(model.skipped).toEqual(skipped);
+    expect(model.models).toEqual(result('list').models);
+  });
+
   it('knows version counts and the version a save would get', async () => {
     const { model } = await readyModel();
     const latest = result('list').models[0];

@@ -104,6 +104,25 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
           trans={trans}
         />
       )}
+      {ready && model.skipped.length > 0 && (
+        <p
+          className="jp-Models-skipped"
+          role="status"
+          title={model.skipped
+            .map(s =>
+              s.version === null
+                ? trans.__('%1: %2', s.name, s.reason)
+                : trans.__('%1 version %2: %3', s.name, s.version, s.reason)
+            )
+            .join('\n')}
+        >
+          {trans._n(
+            '%1 entry of the store could not be read and is not listed',
+            '%1 entries of the store could not be read and are not listed',
+            model.skipped.length
+          )}
+        </p>
+      )}
       {ready && model.selected && (
         <ModelDetails
           model={model.selected}
