@@ -1,31 +1,46 @@
 """Model and variable naming rules.
 
-A model name is 1-128 characters of ASCII letters, digits, `-`, `_`, `.` and space (U+0020),
-not starting with `.` or a space and not ending with a space or `.`. ASCII only, so that the
-rule is the same in Python and TypeScript, names are safe as directory names everywhere, and
-no two names collide through Unicode normalisation or case folding. The same cases are tested
-on both sides from tests/fixtures/names.json.
+A model name is 1-128 Unicode code points of letters, digits and combining marks in any script
+(Unicode categories L, N and M), `-`, `_`, `.` and space (U+0020); not starting with `.` or a
+space, not ending with `.` or a space; not a Windows device name (`CON`, `NUL`, `COM1`, ...,
+with or without an extension), so that a store copied to Windows still opens. Control, format
+(bidi), private-use and unassigned characters are not letters, so they are refused.
+
+Names come in normalized to NFC (`validate_name` returns that form): the NFD spelling of a
+name is the same model. Two names equal after NFC and case folding (`folded`) cannot both be in
+a store (the store refuses the second), as they would collide on some file systems.
+The same cases are tested on both sides from tests/fixtures/names.json.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 
 from .protocol import NAME_INVALID, VARIABLE_INVALID, ModelStoreError, shown
 
 MAX_NAME_LENGTH = 128
-_ALLOWED_RE = re.compile(r"[A-Za-z0-9_. -]*")
+_PUNCTUATION = frozenset("-_. ")
+# Windows device names, also with an extension ("nul.txt") or superscript digits ("COM¹").
+_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|(COM|LPT)[1-9\u00b9\u00b2\u00b3])", re.IGNORECASE)
 
 
 # The rule each check enforces; the keys are the `reason`s of tests/fixtures/names.json.
 RULES = {
     "type": "must be a string",
     "empty": "must not be empty",
-    "character": "must contain only ASCII letters, digits, '-', '_', '.' and space",
     "length": f"must be at most {MAX_NAME_LENGTH} characters",
+    "character": (
+        "must contain only letters, digits and combining marks (of any script), '-', '_', "
+        "'.' and space"
+    ),
     "start": "must not start with '.' or a space",
     "end": "must not end with '.' or a space",
+    "reserved": (
+        "must not be a Windows device name (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9), "
+        "with or without an extension"
+    ),
 }
 
 
@@ -35,26 +50,35 @@ def name_problem(name: object) -> str | None:
         return "type"
     if not name:
         return "empty"
-    # Characters before length: JavaScript counts UTF-16 units, so for a non-ASCII name the
-    # two sides would disagree on the length but agree on the character rule.
-    if not _ALLOWED_RE.fullmatch(name):  # a regular expression: fast on a 50 MB name too
-        return "character"
-    if len(name) > MAX_NAME_LENGTH:
+    if len(name) > MAX_NAME_LENGTH:  # first: a 50 MB name is refused without a look inside
         return "length"
+    category = unicodedata.category
+    if not all(ch in _PUNCTUATION or category(ch)[0] in "LNM" for ch in name):
+        return "character"
     if name[0] in ". ":
         return "start"
     if name[-1] in ". ":
         return "end"
+    if _DEVICE.fullmatch(name.split(".", 1)[0].rstrip(" ")):
+        return "reserved"
     return None
 
 
 def validate_name(name: object) -> str:
+    """`name` in NFC form, if it is a valid model name; else `name_invalid`."""
+    if isinstance(name, str) and len(name) <= 4 * MAX_NAME_LENGTH:
+        name = unicodedata.normalize("NFC", name)
     problem = name_problem(name)
     if problem is not None:
         raise ModelStoreError(
             NAME_INVALID, f"invalid model name {shown(name)}: a name {RULES[problem]}"
         )
     return name  # type: ignore[return-value]
+
+
+def folded(name: str) -> str:
+    """What two names that must not both exist have in common: NFC, case folded."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
 def validate_variable(name: object) -> str:

@@ -20,7 +20,7 @@ from .formats.base import Format
 from .formats.versions import version_warnings
 from .location import resolve_location
 from .manifest import SCHEMA_VERSION, FileEntry, ModelInfo, parse_manifest, utc_now
-from .names import validate_name
+from .names import folded, validate_name
 from .protocol import (
     BAD_REQUEST,
     INTEGRITY,
@@ -79,7 +79,7 @@ class ModelStore:
     @reading
     def versions(self, name: str) -> list[ModelInfo]:
         """Every valid version of a model, oldest first."""
-        validate_name(name)
+        name = validate_name(name)
         numbers = sorted(self.storage.version_numbers(name))
         manifests = self.storage.read_manifests((name, v) for v in numbers)
         path = self.storage.manifest_path
@@ -92,7 +92,7 @@ class ModelStore:
     @reading
     def info(self, name: str, version: int | None = None) -> ModelInfo:
         """One version's manifest; the latest valid version by default."""
-        validate_name(name)
+        name = validate_name(name)
         if version is not None:
             _check_version(version)
         return self._info(name, version)
@@ -210,7 +210,7 @@ class ModelStore:
         also implied by `example_inputs=`); by default the first that accepts it. `options`
         go to that format's `save`.
         """
-        validate_name(name)
+        name = validate_name(name)
         if not isinstance(description, str):
             raise TypeError("description must be a str")
         if len(description) > MAX_DESCRIPTION_LENGTH:
@@ -262,7 +262,7 @@ class ModelStore:
     @writing
     def delete(self, name: str, version: int | None = None) -> list[int]:
         """Delete one version, or the whole model; returns the version numbers removed."""
-        validate_name(name)
+        name = validate_name(name)
         if version is not None:
             _check_version(version)
         return self.storage.delete(name, version)
@@ -274,7 +274,7 @@ class ModelStore:
         """Re-hash every file of every version (of `name`, or of the whole store) and report
         each damaged version; nothing is changed. `progress` gets (versions done, total)."""
         if name is not None:
-            validate_name(name)
+            name = validate_name(name)
             names = [name] if name in self.storage.names() else []
             if not names:
                 raise ModelStoreError(NOT_FOUND, f"no model named {name!r} in {self.location}")
@@ -314,11 +314,12 @@ class ModelStore:
 
     def _check_case_collision(self, name: str) -> None:
         for existing in self.storage.names():
-            if existing != name and existing.lower() == name.lower():
+            if existing != name and folded(existing) == folded(name):
                 raise ModelStoreError(
                     NAME_INVALID,
-                    f"invalid model name {name!r}: it differs only in case from the existing "
-                    f"model {existing!r} (they would collide on some file systems)",
+                    f"invalid model name {name!r}: it differs only in case (or Unicode form) "
+                    f"from the existing model {existing!r} (they would collide on some file "
+                    "systems)",
                 )
 
 

@@ -18,6 +18,7 @@ import { errorMessage } from './messages';
 import { ModelsModel } from './model';
 import {
   ILoadResult,
+  normalizeModelName,
   validateModelName,
   validateVariableName
 } from './protocol';
@@ -182,7 +183,7 @@ async function saveModel(
     if (!result.button.accept || !result.value) {
       return;
     }
-    values = result.value;
+    values = { ...result.value, name: normalizeModelName(result.value.name) };
     if (validateModelName(values.name) === null) {
       break;
     }

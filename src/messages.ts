@@ -5,6 +5,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { BridgeError } from './bridge';
 import {
+  codePointCount,
   ModelNameProblem,
   NAME_MAX_LENGTH,
   VariableNameProblem
@@ -13,9 +14,9 @@ import {
 /** The first character a model name may not contain, shown as itself or as U+XXXX. */
 export function firstForbiddenCharacter(name: string): string {
   for (const char of name) {
-    if (!/[A-Za-z0-9 ._-]/.test(char)) {
-      // Letters and symbols are readable; controls, format (bidi) and space marks are not.
-      return /[\p{L}\p{N}\p{P}\p{S}]/u.test(char)
+    if (!/[\p{L}\p{N}\p{M} ._-]/u.test(char)) {
+      // Symbols and punctuation are readable; controls, format (bidi) and space marks are not.
+      return /[\p{P}\p{S}]/u.test(char)
         ? `"${char}"`
         : 'U+' +
             char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
@@ -34,19 +35,23 @@ export function modelNameMessage(
       return trans.__('A model name is required.');
     case 'character':
       return trans.__(
-        'A model name may contain only letters, digits, "-", "_", "." and spaces (ASCII); %1 is not allowed.',
+        'A model name may contain letters and digits of any language, "-", "_", "." and spaces; %1 is not allowed.',
         firstForbiddenCharacter(name)
       );
     case 'length':
       return trans.__(
         'A model name has at most %1 characters; this one has %2.',
         NAME_MAX_LENGTH,
-        name.length
+        codePointCount(name)
       );
     case 'start':
       return trans.__('A model name may not start with "." or a space.');
     case 'end':
       return trans.__('A model name may not end with "." or a space.');
+    case 'reserved':
+      return trans.__(
+        'A model name may not be a Windows device name (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9), with or without an extension.'
+      );
   }
 }
 

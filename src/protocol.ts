@@ -245,30 +245,56 @@ export const DESCRIPTION_MAX_LENGTH = 10_000;
 
 /**
  * The first model name rule a name breaks, named as the `reason`s of tests/fixtures/names.json
- * and in the same order as jupyterlab_models/names.py: empty, character, length, start, end.
+ * and in the same order as jupyterlab_models/names.py: empty, length, character, start, end,
+ * reserved.
  */
 export type ModelNameProblem =
-  'empty' | 'character' | 'length' | 'start' | 'end';
+  'empty' | 'length' | 'character' | 'start' | 'end' | 'reserved';
+
+/** Letters, digits and combining marks of any script, "-", "_", "." and space. */
+const NAME_CHARACTERS = /^[\p{L}\p{N}\p{M}_. -]*$/u;
+/** Windows device names, with or without an extension (the part before the first "."). */
+const WINDOWS_DEVICE = /^(CON|PRN|AUX|NUL|(COM|LPT)[1-9\u00b9\u00b2\u00b3])$/i;
+
+/** The number of Unicode code points of `text`, counted up to `limit + 1` at most. */
+export function codePointCount(text: string, limit = Infinity): number {
+  let count = 0;
+  for (const _ of text) {
+    if (++count > limit) {
+      break;
+    }
+  }
+  return count;
+}
+
+/** A model name as the store keeps it: Unicode NFC (the panel sends that form). */
+export function normalizeModelName(name: string): string {
+  return name.normalize('NFC');
+}
 
 /**
  * The model name rule, the same as jupyterlab_models/names.py
  * (both tested against tests/fixtures/names.json). Returns the broken rule or null.
+ * Lengths are in code points, as Python counts them, not UTF-16 units.
  */
 export function validateModelName(name: string): ModelNameProblem | null {
   if (name.length === 0) {
     return 'empty';
   }
-  if (!/^[A-Za-z0-9 ._-]+$/.test(name)) {
-    return 'character';
-  }
-  if (name.length > NAME_MAX_LENGTH) {
+  if (codePointCount(name, NAME_MAX_LENGTH) > NAME_MAX_LENGTH) {
     return 'length';
+  }
+  if (!NAME_CHARACTERS.test(name)) {
+    return 'character';
   }
   if (name.startsWith('.') || name.startsWith(' ')) {
     return 'start';
   }
   if (name.endsWith('.') || name.endsWith(' ')) {
     return 'end';
+  }
+  if (WINDOWS_DEVICE.test(name.split('.')[0].replace(/ +$/, ''))) {
+    return 'reserved';
   }
   return null;
 }

@@ -55,7 +55,10 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
     keras = import_library(library, LIBRARIES[library])
     path = os.path.join(directory, MODEL_FILE)
     obj.save(path)
-    custom = _custom_classes(path)
+    config = _config(path)
+    if _has_lambda(config):
+        raise _lambda_error(library)
+    custom = _custom_classes(config)
     unregistered = [name for name in custom if keras.saving.get_registered_object(name) is None]
     if unregistered:
         names = ", ".join(map(repr, unregistered))
@@ -76,11 +79,36 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
     }
 
 
-def _custom_classes(archive: str) -> list[str]:
-    """Registered names of the non-Keras classes in the archive (built-in classes are stored
-    with `registered_name` null, functions with "function")."""
-    names = {entry["registered_name"] for entry in _entries(_config(archive))}
+def _custom_classes(config: Any) -> list[str]:
+    """Registered names of the classes in a model's config that Keras itself does not
+    provide. Keras' own classes come from its modules, whether stored with a `registered_name`
+    (`Functional`, and the `Add` of `x + y`, in Keras 3) or without one; functions are stored
+    with "function"."""
+    names = {
+        entry["registered_name"]
+        for entry in _entries(config)
+        if not _from_keras(entry.get("module"))
+    }
     return sorted(n for n in names if isinstance(n, str) and n != "function")
+
+
+def _from_keras(module: object) -> bool:
+    return isinstance(module, str) and module.split(".")[0] in KERAS_MODULES
+
+
+def _has_lambda(config: Any) -> bool:
+    """Whether the config holds a Python lambda (a Lambda layer's function), which a safe
+    load refuses: found at save, the user can still replace it."""
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("class_name") == "__lambda__":
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _config(archive: str) -> Any:
@@ -145,15 +173,19 @@ def _load_error(exc: BaseException, custom: list[str], library: str) -> ModelSto
         registered = next((c for c in custom if c.rsplit(">", 1)[-1] == name), name)
         return _unregistered(kind, name, registered, library)
     if "safe_mode" in text:
-        return ModelStoreError(
-            UNSUPPORTED_TYPE,
-            "this model contains a Python lambda (e.g. in a Lambda layer), which Keras loads "
-            "only by running the code stored in the file (safe_mode=False), and "
-            "jupyterlab-models never does that: replace the lambda with a function or layer "
-            f"decorated with @{library}.saving.register_keras_serializable() and save the "
-            "model again",
-        )
+        return _lambda_error(library)
     return None
+
+
+def _lambda_error(library: str) -> ModelStoreError:
+    return ModelStoreError(
+        UNSUPPORTED_TYPE,
+        "this model contains a Python lambda (e.g. in a Lambda layer), which Keras loads "
+        "only by running the code stored in the file (safe_mode=False), and "
+        "jupyterlab-models never does that: replace the lambda with a function or layer "
+        f"decorated with @{library}.saving.register_keras_serializable() and save the "
+        "model again",
+    )
 
 
 def _unregistered(kind: str, name: str, registered: str, library: str) -> ModelStoreError:

@@ -22,7 +22,7 @@ from typing import Callable
 
 from .. import faults
 from ..manifest import MAX_MANIFEST_BYTES, ModelInfo, checked, manifest_bytes
-from ..names import name_problem
+from ..names import folded, name_problem
 from ..protocol import INTERNAL, NOT_FOUND, ModelStoreError
 from . import list_cache
 from .files import HashingWriter, Staged, hash_and_sync, verify_files, write_synced
@@ -335,11 +335,11 @@ class LocalStorage:
 
     @contextmanager
     def _locked(self, root: Dir | None, name: str) -> Iterator[None]:
-        """The per-name lock, held. Its file is named in lower case, so that
-        two names differing only in case share it and the case-collision check under it
+        """The per-name lock, held. Its file is named by the folded name, so that two names
+        differing only in case or Unicode form share it and the collision check under it
         cannot race."""
         assert root is not None
-        with root.own_sub(LOCKS) as locks, DirLock(locks, f"{name.lower()}.lock"):
+        with root.own_sub(LOCKS) as locks, DirLock(locks, f"{folded(name)}.lock"):
             yield
 
 

@@ -30,10 +30,13 @@ describe('model name messages', () => {
     ['..', 'A model name may not start with "." or a space.'],
     ['.hidden', 'A model name may not start with "." or a space.'],
     ['trailing.', 'A model name may not end with "." or a space.'],
-    ['a/b', 'ASCII); "/" is not allowed.'],
-    ['a\u202eb', 'ASCII); U+202E is not allowed.'],
-    ['a\0b', 'ASCII); U+0000 is not allowed.'],
-    ['x'.repeat(300), 'at most 128 characters; this one has 300.']
+    ['a/b', 'any language, "-", "_", "." and spaces; "/" is not allowed.'],
+    ['a\u202eb', 'spaces; U+202E is not allowed.'],
+    ['a\0b', 'spaces; U+0000 is not allowed.'],
+    ['emoji 🙂', 'spaces; "🙂" is not allowed.'],
+    ['x'.repeat(300), 'at most 128 characters; this one has 300.'],
+    ['я'.repeat(129), 'at most 128 characters; this one has 129.'],
+    ['nul.txt', 'may not be a Windows device name']
   ])('%j', (name, expected) => {
     expect(modelMessage(name)).toContain(expected);
   });
@@ -46,7 +49,8 @@ describe('model name messages', () => {
 
   it('names the first forbidden character', () => {
     expect(firstForbiddenCharacter('ok name')).toBe('');
-    expect(firstForbiddenCharacter('é')).toBe('"é"');
+    expect(firstForbiddenCharacter('Модель é')).toBe('');
+    expect(firstForbiddenCharacter('a*b')).toBe('"*"');
     expect(firstForbiddenCharacter('a\tb')).toBe('U+0009');
   });
 });

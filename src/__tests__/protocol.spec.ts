@@ -3,6 +3,7 @@ import {
   isKernelMessage,
   isProgress,
   KERNEL_ERROR_CODES,
+  normalizeModelName,
   validateModelName,
   validateVariableName
 } from '../protocol';
@@ -89,6 +90,23 @@ describe('validateModelName', () => {
       .map(c => [c.name, c.reason])
   )('refuses %j: %s', (name, reason) => {
     expect(validateModelName(name)).toBe(reason);
+  });
+
+  it.each(
+    (cases.normalized as { name: string; nfc: string }[]).map(c => [
+      c.name,
+      c.nfc
+    ])
+  )('normalizes %j to NFC %j', (name, nfc) => {
+    expect(normalizeModelName(name)).toBe(nfc);
+    expect(validateModelName(normalizeModelName(name))).toBeNull();
+  });
+
+  it('counts code points, not UTF-16 units', () => {
+    const astral = '\u{10400}'.repeat(128); // 128 letters (Deseret), 256 UTF-16 units
+    expect(astral.length).toBe(256);
+    expect(validateModelName(astral)).toBeNull();
+    expect(validateModelName(astral + 'a')).toBe('length');
   });
 });
 

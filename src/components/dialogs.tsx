@@ -8,6 +8,7 @@ import { modelNameMessage, variableNameMessage } from '../messages';
 import {
   DESCRIPTION_MAX_LENGTH,
   IVariableInfo,
+  normalizeModelName,
   validateModelName,
   validateVariableName
 } from '../protocol';
@@ -71,7 +72,7 @@ function SaveForm(props: {
     setValues(next);
     props.onChange(next);
   };
-  const nameProblem = validateModelName(values.name);
+  const nameProblem = validateModelName(normalizeModelName(values.name));
   const nameError = nameProblem
     ? modelNameMessage(nameProblem, values.name, trans)
     : null;

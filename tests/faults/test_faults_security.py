@@ -29,6 +29,7 @@ from jupyterlab_models.kernel import KernelState, handle
 from jupyterlab_models.protocol import PROTOCOL_VERSION
 from tests.support.env import GOLDEN, REPO, python_env
 from tests.support.faults_util import snapshot
+from tests.support.store_raw import replace_stored_file
 
 NO_PICKLE = textwrap.dedent(
     """
@@ -155,10 +156,17 @@ def test_keras_loads_in_safe_mode(tmp_path, monkeypatch):
     assert calls and all(kwargs.get("safe_mode") is True for kwargs in calls)
     monkeypatch.undo()
 
-    # A Lambda layer holds Python bytecode: it is never loaded.
+    # A Lambda layer holds Python bytecode: it is never saved (the user can still replace it),
+    # and an archive holding one, planted in the store with true checksums, is never loaded.
     code = tmp_path / "ran"
     lam = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2)])
-    store.save(lam, "lambda")
+    with pytest.raises(ModelStoreError) as refused:
+        store.save(lam, "lambda")
+    assert refused.value.code == "unsupported_type" and "lambda" in refused.value.message
+    assert [m.name for m in store.list()] == ["plain"]
+    store.save(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), "lambda")
+    lam.save(tmp_path / "lambda.keras")
+    replace_stored_file(store, "lambda", 1, "model.keras", (tmp_path / "lambda.keras").read_bytes())
     before = snapshot(store)
     with pytest.raises(ModelStoreError) as failure:
         store.load("lambda")

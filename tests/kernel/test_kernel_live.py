@@ -48,7 +48,11 @@ def test_panel_flow(client, tmp_path):
 
     (listed,) = client.request("list")
     summary = {k: v for k, v in model.items() if k not in DEFERRED}  # the list's summary
-    assert listed["result"] == {"models": [summary], "version_counts": {"demo": 1}}
+    assert listed["result"] == {
+        "models": [summary],
+        "version_counts": {"demo": 1},
+        "skipped": [],
+    }
 
     *events, loaded = client.request("load", name="demo", variable="clf2")
     assert loaded["ok"] and loaded["result"] == {"variable": "clf2", "model": model, "warnings": []}
@@ -63,7 +67,7 @@ def test_panel_flow(client, tmp_path):
     (deleted,) = client.request("delete", name="demo")
     assert deleted["result"] == {"deleted": [1]}
     (listed,) = client.request("list")
-    assert listed["result"] == {"models": [], "version_counts": {}}
+    assert listed["result"] == {"models": [], "version_counts": {}, "skipped": []}
 
 
 def test_bad_requests_get_replies_and_the_kernel_stays_usable(client):
