@@ -83,7 +83,14 @@ test('invalid model names in the Save dialog each say why and save nothing', asy
       'A model name has at most 128 characters; this one has 300.'
     ],
     ['bidi', 'safe\u202Egnp.exe', 'U+202E is not allowed.'],
-    ['trailing-space', 'model ', 'may not end with "." or a space.']
+    ['trailing-space', 'model ', 'may not end with "." or a space.'],
+    ['emoji', 'модель 🙂', '"🙂" is not allowed.'],
+    ['windows-device', 'nul.txt', 'may not be a Windows device name'],
+    [
+      '129-cyrillic-letters',
+      'я'.repeat(129),
+      'A model name has at most 128 characters; this one has 129.'
+    ]
   ];
 
   await panel.getByRole('button', { name: 'Save model', exact: true }).click();
@@ -104,6 +111,46 @@ test('invalid model names in the Save dialog each say why and save nothing', asy
   // Nothing reached the store, and the panel reports no failed operation.
   expect(storeListing(store)).toEqual(before);
   await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
+});
+
+test('a model named in Russian is saved, listed, shown, loaded and seen by the CLI', async ({
+  page,
+  tmpPath
+}) => {
+  const NAME = 'Модель оттока 1'; // Cyrillic letters, a digit, spaces
+  await notebookWithModel(page, tmpPath, 'russian.ipynb');
+  const panel = await openPanel(page);
+  const store = await panelStore(page);
+  try {
+    // Typed in NFD (as some keyboards and pasted text give it): stored in NFC.
+    await saveThroughPanel(
+      page,
+      'small_model',
+      NAME.normalize('NFD'),
+      'первая модель'
+    );
+    const item = panel.getByRole('option', { name: NAME });
+    await expect(item).toBeVisible();
+    await item.click();
+    const details = panel.locator('.jp-Models-details');
+    await expect(details.locator('dd[data-field="name"]')).toHaveText(NAME);
+    await expect(details.locator('dd[data-field="description"]')).toHaveText(
+      'первая модель'
+    );
+    await shot(page, 'russian-name');
+    expect(storeListing(store)).toMatchObject({ [NAME]: 1 });
+
+    await details.getByRole('button', { name: 'Load', exact: true }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.getByLabel('Variable').fill('модель');
+    await dialog.getByRole('button', { name: 'Load', exact: true }).click();
+    await expect(dialog).toHaveCount(0);
+    expect(
+      await runInKernel(page, 1, 'print(type(модель).__name__)')
+    ).toContain('LGBMRegressor');
+  } finally {
+    deleteFromStore(store, [NAME]);
+  }
 });
 
 test('invalid variable names in the Load dialog each say why; an existing variable is asked about', async ({

@@ -76,7 +76,7 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await expect(name).toHaveValue('clf');
   // An invalid name is refused as it is typed.
   await name.fill('../evil');
-  await expect(dialog.getByRole('alert')).toContainText('may contain only');
+  await expect(dialog.getByRole('alert')).toContainText('"/" is not allowed');
   await name.fill('churn classifier');
   await expect(dialog.getByRole('alert')).toHaveCount(0);
   await dialog.getByLabel('Description').fill('first try');
