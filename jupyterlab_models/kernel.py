@@ -33,7 +33,7 @@ from .protocol import (
     progress_event,
     shown,
 )
-from .store import ModelStore
+from .store import ModelStore, check_save_fields
 
 Message = dict[str, Any]
 Send = Callable[[Message], None]
@@ -45,7 +45,8 @@ class KernelState:
     """What one comm remembers between requests."""
 
     store: ModelStore | None = None  # set by hello; the default location until then
-    hidden: Container[str] = field(default_factory=frozenset)  # IPython's user_ns_hidden
+    # IPython's user_ns_hidden: names `variables` does not list and `load` never sets
+    hidden: Container[str] = field(default_factory=frozenset)
 
     def get_store(self) -> ModelStore:
         if self.store is None:
@@ -163,6 +164,7 @@ def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     name = validate_name(_arg(args, "name", str, required=True))
     description = _arg(args, "description", str) or ""
     notebook = _arg(args, "notebook", str)
+    check_save_fields(description, variable, notebook)  # before a 50 MB name is looked up
     if variable not in namespace:
         raise ModelStoreError(
             VARIABLE_NOT_FOUND, f"there is no variable {shown(variable)} in the kernel"
@@ -181,7 +183,7 @@ def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -
 def _load(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
     name = _arg(args, "name", str, required=True)
     version = _version_arg(args)
-    variable = validate_variable(_arg(args, "variable", str, required=True))
+    variable = validate_variable(_arg(args, "variable", str, required=True), state.hidden)
     overwrite = _arg(args, "overwrite", bool) or False
     trusted = _arg(args, "trusted", list)
     if trusted is not None and not all(isinstance(t, str) for t in trusted):

@@ -314,10 +314,25 @@ def parse_manifest(name: str, version: int, data: bytes | Exception, where: str)
         parsed = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise ModelStoreError(INTEGRITY, f"cannot read {where}: {exc}") from None
+    if _SURROGATE_ESCAPE.search(data) and not _is_unicode_text(parsed):
+        # JSON can spell a lone surrogate (`"\\ud800"`), which is no Unicode text: no store
+        # writes one, and it could not be encoded again (a listing's cache file).
+        raise ModelStoreError(INTEGRITY, f"{where} has a lone surrogate: it is not Unicode text")
     info = ModelInfo.from_dict(parsed)
     if info.name != name or info.version != version:
         raise ModelStoreError(INTEGRITY, f"{where} describes {info.name!r} version {info.version}")
     return info
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # also found in pairs (emoji): then checked
+
+
+def _is_unicode_text(parsed: Any) -> bool:
+    try:
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"\\')

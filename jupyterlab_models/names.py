@@ -17,6 +17,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
+from collections.abc import Container
 
 from .protocol import NAME_INVALID, VARIABLE_INVALID, ModelStoreError, shown
 
@@ -81,12 +82,44 @@ def folded(name: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
-def validate_variable(name: object) -> str:
-    """A variable to load into must be a Python identifier that is not a keyword."""
+# Names IPython keeps in a user's namespace: its history (`In`, `Out`, `_`, `_i`, `_oh`, ...),
+# its helpers and Python's builtins. A kernel also passes IPython's `user_ns_hidden`.
+IPYTHON_NAMES = frozenset(
+    ("__builtins__", "get_ipython", "In", "Out", "exit", "quit")
+    + ("_", "__", "___", "_i", "_ii", "_iii", "_oh", "_dh", "_ih")
+)
+_HISTORY_RE = re.compile(r"_i?[0-9]+")  # `_5` (output of cell 5) and `_i5` (its input)
+MAX_VARIABLE_LENGTH = 1_000  # characters, for a variable to load into or a save's `variable`
+
+
+def variable_problem(name: object, hidden: Container[str] = ()) -> str | None:
+    """Why `name` cannot be loaded into (the end of a sentence "it ..."), or None."""
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise ModelStoreError(
-            VARIABLE_INVALID,
-            f"invalid variable name {shown(name)}: "
-            "it must be a Python identifier and not a keyword",
+        return "must be a Python identifier and not a keyword"
+    if len(name) > MAX_VARIABLE_LENGTH:  # after isidentifier: a 50 MB name is not normalised
+        return f"must be at most {MAX_VARIABLE_LENGTH:,} characters"
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Python reads identifiers in NFKC: `ｃlf` in source code is `clf`, so a variable set
+        # under the other spelling could never be named in a cell.
+        return (
+            f"is not in the form Python reads it in (NFKC): code names it {shown(normal)}; "
+            "use that name"
         )
-    return name
+    if len(name) >= 4 and name.startswith("__") and name.endswith("__"):
+        return "is a __dunder__ name, which Python and IPython keep for themselves"
+    if name in IPYTHON_NAMES or _HISTORY_RE.fullmatch(name) or name in hidden:
+        return "is a name IPython keeps for itself (its history, helpers or hidden names)"
+    return None
+
+
+def validate_variable(name: object, hidden: Container[str] = ()) -> str:
+    """A variable to load into: a Python identifier as Python reads it (NFKC), not a keyword,
+    not a __dunder__, and not one of the names IPython keeps (`IPYTHON_NAMES`, the history
+    names `_5` and `_i5`, and `hidden`: IPython's `user_ns_hidden` in a kernel)."""
+    problem = variable_problem(name, hidden)
+    if problem is not None:
+        raise ModelStoreError(
+            VARIABLE_INVALID, f"invalid variable name {shown(name)}: it {problem}"
+        )
+    return name  # type: ignore[return-value]

@@ -16,11 +16,11 @@ from typing import Any
 
 from . import faults, formats
 from .errors import reading, writing
-from .formats.base import Format
+from .formats.base import Format, OptionError
 from .formats.versions import version_warnings
 from .location import resolve_location
 from .manifest import SCHEMA_VERSION, FileEntry, ModelInfo, parse_manifest, utc_now
-from .names import folded, validate_name
+from .names import MAX_VARIABLE_LENGTH, folded, validate_name
 from .protocol import (
     BAD_REQUEST,
     INTEGRITY,
@@ -36,6 +36,7 @@ from .storage.files import user_name
 from .storage.layout import Listing, Progress, read_manifest, valid_or_none
 
 MAX_DESCRIPTION_LENGTH = 10_000  # characters; the frontend's protocol.ts has the same limit
+MAX_NOTEBOOK_LENGTH = 1_000  # characters of the notebook's path a save records
 GC_AGE = 3600  # seconds: `gc` removes what a save left behind once it is this old
 
 
@@ -152,16 +153,12 @@ class ModelStore:
         checked while it is read; a mismatch raises `integrity`."""
         info = self.info(name, version)
         fmt = formats.by_id(info.format)
-        try:
-            inspect.signature(fmt.load).bind("", info, **options)
-        except TypeError as exc:
-            raise ModelStoreError(
-                BAD_REQUEST, f"a load of a {fmt.FORMAT_ID!r} model takes no such option: {exc}"
-            ) from None
+        # An unknown option is the caller's mistake (TypeError), not a damaged model.
+        inspect.signature(fmt.load).bind("", info, **options)
         with self.storage.local_copy(info, progress) as directory:
             try:
                 obj = fmt.load(directory, info, **options)
-            except (ModelStoreError, MemoryError):
+            except (ModelStoreError, OptionError, MemoryError):
                 raise
             except Exception as exc:
                 raise self._load_error(exc, info, fmt) from exc
@@ -211,16 +208,7 @@ class ModelStore:
         go to that format's `save`.
         """
         name = validate_name(name)
-        if not isinstance(description, str):
-            raise TypeError("description must be a str")
-        if len(description) > MAX_DESCRIPTION_LENGTH:
-            raise ModelStoreError(
-                BAD_REQUEST,
-                f"the description has {len(description):,} characters; at most "
-                f"{MAX_DESCRIPTION_LENGTH:,} are allowed (it is in every listing of the store)",
-            )
-        if not all(isinstance(v, (str, type(None))) for v in (variable, notebook)):
-            raise TypeError("variable and notebook must be a str or None")
+        check_save_fields(description, variable, notebook)
         if format_id is None and "example_inputs" in options:
             format_id = "pt2"  # an example input asks for torch.export, as documented
         fmt = formats.detect(obj) if format_id is None else formats.by_id(format_id)
@@ -321,6 +309,36 @@ class ModelStore:
                     f"from the existing model {existing!r} (they would collide on some file "
                     "systems)",
                 )
+
+
+def check_save_fields(description: object, variable: object, notebook: object) -> None:
+    """The texts a save records beside the model: `bad_request` if one is too long (they are
+    in every listing of the store) or is no Unicode text (a lone surrogate, which JSON can
+    carry but UTF-8 cannot), TypeError if one has the wrong type. The kernel checks them
+    before it looks the variable up."""
+    if not isinstance(description, str):
+        raise TypeError("description must be a str")
+    if not all(isinstance(v, (str, type(None))) for v in (variable, notebook)):
+        raise TypeError("variable and notebook must be a str or None")
+    for what, text, limit in [
+        ("description", description, MAX_DESCRIPTION_LENGTH),
+        ("notebook path", notebook, MAX_NOTEBOOK_LENGTH),
+        ("variable name", variable, MAX_VARIABLE_LENGTH),
+    ]:
+        if text is None:
+            continue
+        if len(text) > limit:
+            raise ModelStoreError(
+                BAD_REQUEST,
+                f"the {what} has {len(text):,} characters; at most {limit:,} are allowed "
+                "(it is in every listing of the store)",
+            )
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ModelStoreError(
+                BAD_REQUEST, f"the {what} has a lone surrogate: it is not Unicode text"
+            ) from None
 
 
 def _code_and_message(exc: BaseException) -> tuple[str, str]:

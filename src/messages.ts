@@ -67,6 +67,12 @@ export function variableNameMessage(
       return trans.__('"%1" is not a valid Python identifier.', name);
     case 'keyword':
       return trans.__('"%1" is a Python keyword.', name);
+    case 'normalization':
+      return trans.__(
+        '"%1" is not written as Python reads it: in code it is "%2".',
+        name,
+        name.normalize('NFKC')
+      );
   }
 }
 

@@ -185,9 +185,14 @@ export function isKernelMessage(value: unknown): value is KernelMessage {
 }
 
 /** Why a variable name is refused (the panel words it, through `trans`). */
-export type VariableNameProblem = 'empty' | 'identifier' | 'keyword';
+export type VariableNameProblem =
+  'empty' | 'identifier' | 'keyword' | 'normalization';
 
-/** A Python identifier (Unicode, as Python's XID rule) that is not a keyword. */
+/**
+ * A Python identifier (Unicode, as Python's XID rule) that is not a keyword, written as Python
+ * reads it (NFKC: `ｃlf`, with a fullwidth c, is `clf` in code). The kernel also refuses names
+ * IPython keeps (`In`, `_`, `__x__`, ...) and says so.
+ */
 export function validateVariableName(name: string): VariableNameProblem | null {
   if (!name) {
     return 'empty';
@@ -197,6 +202,9 @@ export function validateVariableName(name: string): VariableNameProblem | null {
   }
   if (PYTHON_KEYWORDS.has(name)) {
     return 'keyword';
+  }
+  if (name.normalize('NFKC') !== name) {
+    return 'normalization';
   }
   return null;
 }

@@ -44,6 +44,11 @@ class Format(Protocol):
         one `version_warnings` compares)."""
 
 
+class OptionError(TypeError):
+    """A wrong option given to a format's `save` or `load`: the caller's mistake, raised as it
+    is (a failure of the library on stored bytes becomes `integrity` instead)."""
+
+
 def class_path(cls: type) -> str:
     return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', '?')}"
 

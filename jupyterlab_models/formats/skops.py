@@ -14,7 +14,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, UNTRUSTED, ModelStoreError
 from ..storage.files import FileWriter
-from .base import PLAIN_WRITER, import_library
+from .base import PLAIN_WRITER, OptionError, import_library
 from .versions import distribution_versions
 
 FORMAT_ID = "skops"
@@ -50,7 +50,7 @@ def load(directory: str, info: Any, *, trusted: list[str] | None = None) -> Any:
     if trusted is not None and (
         not isinstance(trusted, (list, tuple)) or not all(isinstance(t, str) for t in trusted)
     ):
-        raise TypeError("trusted must be a list of type names (str)")
+        raise OptionError("trusted must be a list of type names (str)")
     sio = import_library("skops.io", PIP_PACKAGE)
     import_library("sklearn", "scikit-learn")
     path = os.path.join(directory, MODEL_FILE)

@@ -60,7 +60,11 @@ describe('variable name messages', () => {
     ['', 'A variable name is required.'],
     ['1x', '"1x" is not a valid Python identifier.'],
     ['a-b', '"a-b" is not a valid Python identifier.'],
-    ['lambda', '"lambda" is a Python keyword.']
+    ['lambda', '"lambda" is a Python keyword.'],
+    [
+      '\uff43lf',
+      '"\uff43lf" is not written as Python reads it: in code it is "clf".'
+    ]
   ])('%j', (name, expected) => {
     expect(variableMessage(name)).toBe(expected);
     expect(variableMessage(name, marking)).toBe(`«${expected}»`);

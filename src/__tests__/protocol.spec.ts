@@ -120,7 +120,9 @@ describe('validateVariableName', () => {
     ['a-b', 'identifier'],
     ['a b', 'identifier'],
     ['class', 'keyword'],
-    ['None', 'keyword']
+    ['None', 'keyword'],
+    ['\uff43lf', 'normalization'],
+    ['\ufb01t', 'normalization']
   ])('refuses %j: %s', (name, problem) => {
     expect(validateVariableName(name)).toBe(problem);
   });

@@ -97,7 +97,7 @@ def test_versions(capsys, store, clf):
         "USER",
         "DESCRIPTION",
     ]
-    assert lines[1].split()[:2] == ["1", "lgbm"] and lines[1].endswith("first line")
+    assert lines[1].split()[:2] == ["1", "lgbm"] and lines[1].endswith("first\\nline")
     assert lines[2].split()[:2] == ["2", "lgbm"] and lines[2].endswith("second")
     code, out, _ = run(capsys, "--json", "versions", "m", "--store", store.location)
     versions = json.loads(out)["versions"]

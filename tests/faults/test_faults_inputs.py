@@ -61,16 +61,16 @@ def _name_cases() -> list[Case]:
         ("empty", "", "must not be empty"),
         ("dot", ".", "must not start with '.' or a space"),
         ("dotdot", "..", "must not start with '.' or a space"),
-        ("slash", "a/b", "must contain only ASCII letters"),
-        ("backslash", "a\\b", "must contain only ASCII letters"),
-        ("nul", "a\x00b", "must contain only ASCII letters"),
+        ("slash", "a/b", "must contain only letters, digits"),
+        ("backslash", "a\\b", "must contain only letters, digits"),
+        ("nul", "a\x00b", "must contain only letters, digits"),
         ("300-chars", "x" * 300, "must be at most 128 characters"),
         ("spaces-only", "   ", "must not start with '.' or a space"),
         ("trailing-space", "model ", "must not end with '.' or a space"),
-        ("bidi-override", "model\u202egpj.exe", "must contain only ASCII letters"),
+        ("bidi-override", "model\u202egpj.exe", "must contain only letters, digits"),
         ("leading-dot", ".hidden", "must not start with '.' or a space"),
-        ("python-code", INJECTION, "must contain only ASCII letters"),
-        ("case-only", "model", "differs only in case from the existing model 'Model'"),
+        ("python-code", INJECTION, "must contain only letters, digits"),
+        ("case-only", "model", "(or Unicode form) from the existing model 'Model'"),
     ]
     cases = []
     for label, name, words in names:
@@ -98,8 +98,43 @@ def _name_cases() -> list[Case]:
     return cases
 
 
+# Names IPython keeps in a user's namespace (its history and helpers): never loaded into.
+IPYTHON_NAMES = ["get_ipython", "In", "Out", "exit", "quit", "_", "__", "___"]
+IPYTHON_NAMES += ["_i", "_ii", "_iii", "_oh", "_dh", "_ih", "_5", "_i5"]
+
+
+def _variable_cases() -> list[Case]:
+    """Variables to load into that Python or IPython keep, or that Python would read as
+    another name (NFKC): `ｃlf` (a fullwidth c) is `clf` in a cell."""
+    rows = [
+        ("dunder", "__x__", "it is a __dunder__ name"),
+        ("dunder-builtins", "__builtins__", "it is a __dunder__ name"),
+        (
+            "fullwidth-nfkc",
+            "\uff43lf",
+            "not in the form Python reads it in (NFKC): code names it 'clf'",
+        ),
+        ("ligature-nfkc", "\ufb01t", "code names it 'fit'"),
+        ("over-1000-chars", "v" * 1001, "it must be at most 1,000 characters"),
+    ]
+    rows += [(f"ipython-{n}", n, "it is a name IPython keeps for itself") for n in IPYTHON_NAMES]
+    cases = []
+    for label, name, words in rows:
+        cases.append(
+            Case(
+                f"variable-{label}",
+                "variable_invalid",
+                f"invalid variable name {repr(name)[:40]}",
+                req("load", name="Model", variable=name),
+            )
+        )
+        cases[-1].extra_words = words
+    return cases
+
+
 CASES: list[Case] = [
     *_name_cases(),
+    *_variable_cases(),
     Case(
         "name-50MB",
         "name_invalid",
@@ -114,6 +149,27 @@ CASES: list[Case] = [
         "the description has 10,001 characters; at most 10,000 are allowed",
         req("save", variable="clf", name="new", description="d" * 10_001),
         lambda store, ns: store.save(ns["clf"], "new", description="d" * 10_001),
+    ),
+    Case(
+        "notebook-over-1000-chars",
+        "bad_request",
+        "the notebook path has 1,001 characters; at most 1,000 are allowed",
+        req("save", variable="clf", name="new", notebook="n" * 1001),
+        lambda store, ns: store.save(ns["clf"], "new", notebook="n" * 1001),
+    ),
+    Case(
+        "save-variable-over-1000-chars",
+        "bad_request",
+        "the variable name has 1,001 characters; at most 1,000 are allowed",
+        req("save", variable="v" * 1001, name="new"),
+        lambda store, ns: store.save(ns["clf"], "new", variable="v" * 1001),
+    ),
+    Case(
+        "description-lone-surrogate",
+        "bad_request",
+        "the description has a lone surrogate: it is not Unicode text",
+        req("save", variable="clf", name="new", description="a\udc00b"),
+        lambda store, ns: store.save(ns["clf"], "new", description="a\udc00b"),
     ),
     Case("name-not-a-string", "bad_request", "'name' must be a string", req("info", name=7)),
     Case(
@@ -476,6 +532,76 @@ def test_variable_deleted_between_listing_and_saving(store, namespace):
         "message": "there is no variable 'tmp' in the kernel",
     }
     assert snapshot(store) == before
+
+
+def _hello(namespace: dict, state: KernelState, store) -> None:
+    _dispatch(
+        {
+            "id": "h",
+            "op": "hello",
+            "args": {"protocol_version": PROTOCOL_VERSION, "store": store.location},
+        },
+        namespace,
+        state,
+    )
+
+
+def test_load_never_sets_a_hidden_name(store, namespace):
+    """The kernel's state holds IPython's `user_ns_hidden` (names `variables` does not list):
+    a load into one of them is refused, and nothing is set or overwritten, even with
+    `overwrite`."""
+    namespace = dict(namespace, open=open, helper="kept")
+    state = KernelState(hidden={"open", "helper"})
+    _hello(namespace, state, store)
+    before = snapshot(store)
+    for variable in ("open", "helper"):
+        _, reply = _dispatch(
+            {
+                "id": "l",
+                "op": "load",
+                "args": {"name": "Model", "variable": variable, "overwrite": True},
+            },
+            namespace,
+            state,
+        )
+        assert reply["error"] == {
+            "code": "variable_invalid",
+            "message": f"invalid variable name {variable!r}: it is a name IPython keeps for "
+            "itself (its history, helpers or hidden names)",
+        }
+    assert namespace["open"] is open and namespace["helper"] == "kept"
+    # Another state (another kernel) hides other names: there the same name loads.
+    _, reply = _dispatch(
+        {
+            "id": "l",
+            "op": "load",
+            "args": {"name": "Model", "variable": "helper", "overwrite": True},
+        },
+        namespace,
+        KernelState(store=state.store),
+    )
+    assert reply["ok"] and namespace["helper"] is not None and namespace["helper"] != "kept"
+    assert snapshot(store) == before
+
+
+def test_load_refuses_what_a_real_kernel_keeps(client, store):  # noqa: F811
+    """Through a real ipykernel: `open` (in IPython's user_ns_hidden), `In`, `_`, a dunder and
+    `ｃlf` are refused, and the kernel's own names still work."""
+    assert client.execute(REGISTER, silent=True)["status"] == "ok"
+    client.open_comm()
+    (hello,) = client.request("hello", protocol_version=PROTOCOL_VERSION, store=store.location)
+    assert hello["ok"]
+    kept = "open.__module__, type(In).__name__, __name__, 'clf' in globals()"
+    before = client.evaluate(kept)
+    assert before.endswith("'list', '__main__', False)")
+    for variable in ("open", "In", "_", "__name__", "\uff43lf"):
+        (reply,) = client.request("load", name="Model", variable=variable, overwrite=True)
+        assert reply["ok"] is False and reply["error"]["code"] == "variable_invalid", reply
+    assert "IPython keeps" in reply["error"]["message"] or "NFKC" in reply["error"]["message"]
+    assert client.evaluate(kept) == before
+    *_progress, reply = client.request("load", name="Model", variable="loaded")
+    assert reply["ok"], reply
+    assert client.evaluate("type(loaded).__name__") == "'LGBMClassifier'"
 
 
 def test_library_too_old_is_a_warning(store, data):

@@ -128,8 +128,12 @@ def test_save_load_delete(session, clf, data):
     assert session.error("load", name="m", variable="clf2") == "variable_exists"
     assert session.error("load", name="m", variable="clf2", overwrite=False) == "variable_exists"
     assert session.ok("load", name="m", variable="clf2", overwrite=True)["model"]["version"] == 2
-    # a name hidden from the variable list still exists
-    assert session.error("load", name="m", variable="In") == "variable_exists"
+    # a name hidden from the variable list is never loaded into, even with overwrite
+    for hidden in ("In", "hidden_model"):
+        assert session.error("load", name="m", variable=hidden, overwrite=True) == (
+            "variable_invalid"
+        )
+    assert session.namespace["In"] == [] and session.namespace["hidden_model"] is clf
 
     assert session.ok("delete", name="m", version=1) == {"deleted": [1]}
     assert session.ok("delete", name="m") == {"deleted": [2]}
