@@ -29,8 +29,6 @@ from .files import HashingWriter, Staged, hash_and_sync, verify_files, write_syn
 from .layout import (
     LOCKS,
     MANIFEST,
-    MAX_VERSION,
-    NUMBERS,
     STAGING,
     TRASH,
     Listing,
@@ -42,6 +40,7 @@ from .layout import (
     version_number,
 )
 from .locks import DirLock, gc_locked_dirs, locked_dir
+from .numbers import next_version, raise_highest
 from .safe import Dir
 from .stamps import Stamp, path_stamp, stamp_of
 
@@ -267,9 +266,14 @@ class LocalStorage:
         check_name: Callable[[str], None],
     ) -> ModelInfo:
         assert isinstance(staged.writer, HashingWriter)
+        unique = os.path.basename(staged.directory)
+        with self._root() as root:
+            assert root is not None  # staging() made it
+            if root.modes.shared:  # the library wrote with the umask's modes (safe.py, Modes)
+                with root.sub(STAGING) as parent, parent.sub(unique) as directory:
+                    directory.share()
         files = hash_and_sync(staged.directory, staged.writer, progress)
         faults.point("hashed")
-        unique = os.path.basename(staged.directory)
         with self._root() as root, self._locked(root, name):
             assert root is not None
             check_name(name)  # again, now that no other save of this name can run
@@ -279,7 +283,7 @@ class LocalStorage:
             except FileExistsError:
                 pass
             with root.sub(name) as model, root.own_sub(STAGING) as parent:
-                version = _next_version(root, name, model)
+                version = next_version(root, name, model)
                 info = checked(make_info(version, files))
                 with parent.sub(unique) as directory:
                     with directory.create(MANIFEST) as f:
@@ -302,7 +306,7 @@ class LocalStorage:
                     versions = [v for v in map(version_number, model.names()) if v is not None]
                     if version is not None and version not in versions:
                         raise ModelStoreError(NOT_FOUND, f"model {name!r} has no version {version}")
-                    _raise_highest(root, name, max(versions, default=0))
+                    raise_highest(root, name, max(versions, default=0))
                     # One rename makes it disappear; the slow removal happens out of sight.
                     if version is None:
                         root.rename(name, trash, unique)
@@ -343,45 +347,12 @@ class LocalStorage:
             yield
 
 
-def _next_version(root: Dir, name: str, model: Dir) -> int:
-    """One more than any version of `name` there is or ever was: a delete records the
-    highest number it removes in `.numbers/<name>` first, so that it is never given again."""
-    existing = [v for v in map(version_number, model.names()) if v is not None]
-    version = max([*existing, _highest(root, name)], default=0) + 1
-    if version > MAX_VERSION:
-        raise ModelStoreError(INTERNAL, f"model {name!r} has no version number left")
-    return version
-
-
-def _highest(root: Dir, name: str) -> int:
-    try:
-        with root.sub(NUMBERS, "bookkeeping directory") as numbers:
-            text = numbers.read(name, 32)
-    except (FileNotFoundError, ValueError, ModelStoreError):
-        return 0  # none yet; a damaged one counts as none: the existing versions still count
-    return version_number(text.decode("ascii", "replace").strip()) or 0
-
-
-def _raise_highest(root: Dir, name: str, version: int) -> None:
-    """Record `version` as the highest given to `name` (under its lock), atomically."""
-    if version <= _highest(root, name):
-        return
-    temporary = f"{uuid.uuid4().hex}.tmp"
-    with root.own_sub(NUMBERS) as numbers:
-        with numbers.create(temporary) as f:
-            write_synced(f, f"{version}\n".encode("ascii"))
-        numbers.rename(temporary, numbers, name)
-
-
 def _gc_staging(staging: Dir, older_than: float) -> list[str]:
     return gc_locked_dirs(staging, older_than)
 
 
 def _gc_trash(trash: Dir, older_than: float) -> list[str]:
-    removed = sorted(trash.names())
-    for entry in removed:
-        trash.remove_tree(entry)
-    return removed
+    return [entry for entry in sorted(trash.names()) if trash.remove_tree(entry)]
 
 
 def _quietly(action: Callable[[str], None], name: str) -> None:

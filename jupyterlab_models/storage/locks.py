@@ -111,7 +111,9 @@ def locked_dir(parent: Dir) -> Iterator[Dir]:
 def gc_locked_dirs(parent: Dir, older_than: float) -> list[str]:
     """Remove the directories of `locked_dir` in `parent` that are older than `older_than`
     seconds and not locked (their process is gone), and stray lock files and other entries
-    (links included, removed themselves); returns the names of the directories removed."""
+    (links included, removed themselves); returns the names of the directories removed. One
+    this user may not empty (in a team store, a sub-directory another member's library made
+    with that member's umask) is left for a later gc, and not named."""
     removed = []
     cutoff = time.time() - older_than
     try:
@@ -137,8 +139,7 @@ def gc_locked_dirs(parent: Dir, older_than: float) -> list[str]:
         except (OSError, ModelStoreError):
             lock = None  # a lock file that is not ours (a link, a FIFO): removed below
         try:
-            if unique in present:
-                parent.remove_tree(unique)
+            if unique in present and parent.remove_tree(unique):
                 removed.append(unique)
         finally:
             if lock is not None:

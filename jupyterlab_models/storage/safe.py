@@ -7,10 +7,13 @@ the path used. Where directories cannot be opened (Windows), the same calls work
 and check each component with `lstat` first, which leaves a window a local attacker could
 race; the store is meant for POSIX systems first.
 
-Modes: a store shared by a team is a directory its group can write (often setgid). What the
-store creates below it gets the group's permissions of the store's directory on top of the
-umask's (as git's `core.sharedRepository=group` does), so that every member can save, load,
-delete and clean up; a private store stays private.
+Modes: a store shared by a team is a directory its group can write, setgid so that what is
+made below it belongs to that group. What the store creates below it gets the group's
+permissions of the store's directory on top of the umask's, and its directories keep the
+setgid bit (as git's `core.sharedRepository=group` does); what a library wrote into a save's
+directory is given the same before the save is published (`Dir.share`). So every member can
+save, load, delete and clean up; a private store stays private. See docs/STORE.md, "A store
+shared by a team".
 """
 
 from __future__ import annotations
@@ -58,15 +61,19 @@ def describe(mode: int) -> str:
 
 class Modes:
     """The modes of what the store creates: the umask's, plus the group's permissions of the
-    store's directory."""
+    store's directory; directories keep its setgid bit. `shared` (the group may write the
+    store's directory; never on Windows, which has no such modes) says whether they must be
+    set: the umask alone would take the group's bits off."""
 
     def __init__(self, root_mode: int | None = None) -> None:
         umask = os.umask(0o022)
         os.umask(umask)
         group = (root_mode & 0o070) if root_mode is not None else 0
-        self.directory = (0o777 & ~umask) | group
+        setgid = (root_mode & stat.S_ISGID) if root_mode is not None else 0
+        self.directory = (0o777 & ~umask) | group | setgid
         self.file = (0o666 & ~umask) | (group & 0o060)
-        self.shared = bool(group & 0o020)
+        self.readable = group & 0o040  # added to the files a library wrote
+        self.shared = bool(group & 0o020) and os.name != "nt"
 
 
 class Dir:
@@ -139,7 +146,8 @@ class Dir:
         store's directory mode."""
         path, fd = self._at(name)
         os.mkdir(path, self.modes.directory, dir_fd=fd)
-        self._chmod(name, self.modes.directory)
+        if self.modes.shared:
+            self._chmod(name, directory=True)
 
     def own_sub(self, name: str) -> Dir:
         """The store's bookkeeping directory `name` (.staging, .locks, .trash), made if
@@ -150,15 +158,37 @@ class Dir:
             pass
         return self.sub(name, "bookkeeping directory")
 
-    def _chmod(self, name: str, mode: int) -> None:
-        # The umask took the group's bits off; a shared store wants them. A file system that
-        # does not keep modes (some network mounts) is left as it is.
-        if self.modes.shared:
-            path, fd = self._at(name)
-            try:
-                os.chmod(path, mode, dir_fd=fd, follow_symlinks=False)
-            except (NotImplementedError, OSError):
-                pass
+    def _chmod(self, name: str, directory: bool) -> None:
+        """Give the entry `name`, a directory or a regular file of this process's, the modes
+        of a shared store: the umask took the group's bits off. It is changed through a
+        descriptor opened without following a link; anything else is left as it is, and so
+        is a file system that does not keep modes (some network mounts)."""
+        path, fd = self._at(name)
+        flags = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | (_DIRECTORY if directory else 0)
+        try:
+            opened = os.open(path, flags, dir_fd=fd)
+        except OSError:
+            return
+        try:
+            _fix_mode(opened, self.modes, directory)
+        finally:
+            os.close(opened)
+
+    def share(self) -> None:
+        """Give everything below this directory that this process made (what a library wrote
+        into a save's directory, with the umask's modes) the modes of a shared store: each
+        directory the store's (group-writable, so that a member can delete what is in it),
+        each file readable by the group. Links and special files are left as they are (a
+        version refuses them anyway); nothing if the store is not shared."""
+        if not self.modes.shared:
+            return
+        for entry in self.entries():
+            if entry.is_dir(follow_symlinks=False):
+                self._chmod(entry.name, directory=True)
+                with self.sub(entry.name) as child:
+                    child.share()
+            elif entry.is_file(follow_symlinks=False):
+                self._chmod(entry.name, directory=False)
 
     def entries(self) -> list[os.DirEntry[str]]:
         """The entries of this directory (their `is_dir`/`is_file` must be asked with
@@ -189,10 +219,7 @@ class Dir:
             os.close(opened)
             raise _not_ours(self.join(name), describe(mode), "regular file")
         if create and self.modes.shared:
-            try:
-                os.fchmod(opened, self.modes.file)
-            except OSError:
-                pass
+            _fix_mode(opened, self.modes, directory=False, store_file=True)
         return opened
 
     @contextmanager
@@ -230,33 +257,54 @@ class Dir:
         path, fd = self._at(name)
         os.rmdir(path, dir_fd=fd)
 
-    def remove_tree(self, name: str) -> None:
+    def remove_tree(self, name: str) -> bool:
         """Remove `name` and, if it is a directory, everything below it, without following
-        any link (a link is removed itself, never what it points to). Errors are ignored:
-        what is left is removed by a later gc."""
+        any link (a link is removed itself, never what it points to); whether it is gone.
+        Errors are ignored: what is left (e.g. where this user may not delete) is removed by
+        a later gc."""
         try:
             st = self.lstat(name)
+        except FileNotFoundError:
+            return True
         except OSError:
-            return
-        if not stat.S_ISDIR(st.st_mode):
+            return False
+        if stat.S_ISDIR(st.st_mode):
             try:
-                self.unlink(name)
-            except OSError:
-                pass
-            return
+                with self.sub(name) as child:
+                    for entry in child.entries():
+                        child.remove_tree(entry.name)
+            except (OSError, ModelStoreError):
+                return False
         try:
-            with self.sub(name) as child:
-                for entry in child.entries():
-                    child.remove_tree(entry.name)
-        except (OSError, ModelStoreError):
-            return
-        try:
-            self.rmdir(name)
-        except OSError:
+            (self.rmdir if stat.S_ISDIR(st.st_mode) else self.unlink)(name)
+        except FileNotFoundError:
             pass
+        except OSError:
+            return False
+        return True
 
     def fsync(self) -> None:
         """Make this directory's entries durable (not on Windows, where directories cannot
         be opened)."""
         if self.fd is not None:
             os.fsync(self.fd)
+
+
+def _fix_mode(fd: int, modes: Modes, directory: bool, store_file: bool = False) -> None:
+    """The mode of a shared store for the open entry `fd`: a directory the store's; a file
+    the store's own (a lock, a manifest) the store's file mode, one a library wrote its mode
+    plus the group's read. Only if it differs and the entry is this user's (a chmod changes
+    its ctime, and only the owner may)."""
+    st = os.fstat(fd)
+    if directory != stat.S_ISDIR(st.st_mode) or not (directory or stat.S_ISREG(st.st_mode)):
+        return
+    current = stat.S_IMODE(st.st_mode)
+    if directory:
+        wanted = modes.directory
+    else:
+        wanted = modes.file if store_file else current | modes.readable
+    if wanted != current and st.st_uid == os.geteuid():
+        try:
+            os.fchmod(fd, wanted)
+        except OSError:
+            pass
