@@ -47,7 +47,8 @@ export type LocalError =
   | { why: 'timeout'; op: string; seconds: number };
 
 /** Why a kernel could not be connected: each gets its own message in the panel. */
-export type SetupFailure = 'not-python' | 'missing-package' | 'failed';
+export type SetupFailure =
+  'not-python' | 'missing-package' | 'aborted' | 'failed';
 
 export class BridgeSetupError extends Error {
   constructor(
@@ -132,10 +133,18 @@ export class KernelBridge {
         `Could not start jupyterlab_models in the kernel: ${content.ename}: ${content.evalue}`
       );
     }
+    if (content.status === 'aborted') {
+      // A cell that failed before ours made the kernel drop the requests queued behind it
+      // (stop_on_error): not final, the model tries again when the kernel is idle.
+      throw new BridgeSetupError(
+        'aborted',
+        'The kernel aborted the start of jupyterlab_models.'
+      );
+    }
     if (content.status !== 'ok') {
       throw new BridgeSetupError(
         'failed',
-        'The kernel aborted the start of jupyterlab_models.'
+        'The kernel did not start jupyterlab_models.'
       );
     }
     this._comm = this.kernel.createComm(COMM_TARGET);

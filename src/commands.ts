@@ -79,7 +79,8 @@ export function addCommands(
 
   commands.addCommand(CommandIDs.refresh, {
     label: trans.__('Refresh models'),
-    isEnabled: ready,
+    // In any state: it retries from the start when the panel is not connected.
+    isEnabled: () => model.notebook !== null && model.pending === null,
     execute: () => reportErrors(model.refresh(), trans)
   });
 

@@ -26,6 +26,7 @@ export type ConnectionStatus =
   | 'no-notebook'
   | 'no-kernel'
   | 'connecting'
+  | 'waiting'
   | 'kernel-dead'
   | 'ready'
   | 'not-python'
@@ -262,8 +263,13 @@ export class ModelsModel {
     this._changed.emit();
   }
 
-  /** Reload the model list and the notebook's supported variables. */
+  /** Reload the model list and the notebook's supported variables; not connected (a failed
+   * start, a kernel that died and came back), start again from the beginning. */
   async refresh(): Promise<void> {
+    if (this._status !== 'ready' && this._notebook) {
+      this._dropBridge();
+      return this._connect();
+    }
     await this._run({ kind: 'refresh', target: '' }, async bridge => {
       const [list, vars] = await Promise.all([
         bridge.request<IListResult>('list'),
@@ -478,9 +484,20 @@ export class ModelsModel {
       if (this._bridge !== bridge) {
         return;
       }
-      if (reason instanceof BridgeSetupError) {
+      if (reason instanceof BridgeSetupError && reason.reason === 'aborted') {
+        // Run All with a failing cell: start again once the kernel is idle (the status
+        // handler), or now if it already is.
+        this._dropBridge();
+        this._setStatus('waiting', '');
+        if (kernel.status === 'idle') {
+          setTimeout(() => void this._connect(), RETRY_AFTER_ABORT_MS);
+        }
+      } else if (reason instanceof BridgeSetupError) {
         this._kernelLanguage = reason.language;
-        const status = reason.reason === 'failed' ? 'error' : reason.reason;
+        const status =
+          reason.reason === 'not-python' || reason.reason === 'missing-package'
+            ? reason.reason
+            : 'error';
         this._setStatus(status, reason.message);
       } else {
         this._setStatus('error', describeError(reason));
@@ -552,6 +569,9 @@ export class ModelsModel {
   private _timeout: number;
   private _variables: IVariableInfo[] = [];
 }
+
+/** After a start aborted by a failing cell, while the kernel is already idle. */
+const RETRY_AFTER_ABORT_MS = 300;
 
 /**
  * The models whose name, description or library contains the query (case-insensitive),

@@ -66,8 +66,8 @@ export class FakeComm {
 
 export interface IFakeKernelOptions {
   language?: string;
-  /** Execute reply of the registration code. */
-  executeReply?: Record<string, unknown>;
+  /** Execute reply of the registration code; a list: one per execution, in order. */
+  executeReply?: Record<string, unknown> | Record<string, unknown>[];
   /** op → messages the kernel answers with; missing ops are left unanswered. */
   answers?: Record<string, KernelMessage[]>;
 }
@@ -78,6 +78,7 @@ export class FakeKernel implements IKernelLike {
   }
 
   readonly id = 'fake-kernel';
+  status = 'idle';
   readonly statusChanged = new Signal<any, any>(this);
   executed: any[] = [];
   comms: FakeComm[] = [];
@@ -91,7 +92,11 @@ export class FakeKernel implements IKernelLike {
 
   requestExecute(content: any): any {
     this.executed.push(content);
-    const reply = { content: this._options.executeReply ?? { status: 'ok' } };
+    const replies = this._options.executeReply;
+    const replyContent = Array.isArray(replies)
+      ? (replies.shift() ?? { status: 'ok' })
+      : (replies ?? { status: 'ok' });
+    const reply = { content: replyContent };
     return { done: Promise.resolve(reply) };
   }
 

@@ -168,6 +168,49 @@ describe('ModelsModel', () => {
     expect(kernel.executed).toHaveLength(2);
   });
 
+  it('starts again by itself after a start aborted by a failing cell', async () => {
+    // Run All with a failing cell: the kernel aborts the registration queued behind it.
+    const kernel = new FakeKernel({
+      answers: fixtureAnswers(),
+      executeReply: [{ status: 'aborted' }]
+    });
+    kernel.status = 'busy'; // more cells still run
+    const model = new ModelsModel({});
+    const notebook = fakeNotebook(kernel);
+    model.setNotebook(notebook);
+    await changedOnce(model, () => model.status === 'waiting');
+    expect(model.models).toEqual([]);
+    kernel.status = 'idle';
+    notebook.sessionContext.statusChanged.emit('idle');
+    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    expect(kernel.executed).toHaveLength(2);
+    expect(model.models).toEqual(result('list').models);
+  });
+
+  it('starts again at once when the kernel was already idle', async () => {
+    const kernel = new FakeKernel({
+      answers: fixtureAnswers(),
+      executeReply: [{ status: 'aborted' }]
+    });
+    const model = new ModelsModel({});
+    model.setNotebook(fakeNotebook(kernel));
+    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    expect(kernel.executed).toHaveLength(2);
+  });
+
+  it('Refresh starts again from the beginning when not connected', async () => {
+    const kernel = new FakeKernel({
+      answers: fixtureAnswers(),
+      executeReply: [{ status: 'error', ename: 'RuntimeError', evalue: 'x' }]
+    });
+    const model = new ModelsModel({});
+    model.setNotebook(fakeNotebook(kernel));
+    await changedOnce(model, () => model.status === 'error');
+    await model.refresh();
+    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    expect(kernel.executed).toHaveLength(2);
+  });
+
   it('keeps the entries of the store the list left out', async () => {
     const answers = fixtureAnswers();
     const reply = JSON.parse(JSON.stringify(answers.list[0]));

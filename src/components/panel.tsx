@@ -78,7 +78,7 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
         <button
           className="jp-Button jp-mod-styled"
           aria-label={trans.__('Refresh')}
-          disabled={!ready || busy}
+          disabled={!model.notebook || busy}
           onClick={run(CommandIDs.refresh)}
         >
           {trans.__('Refresh')}

@@ -43,6 +43,14 @@ function ConnectionMessage({ model, trans }: IProps): JSX.Element | null {
           {model.statusMessage || trans.__('Connecting to the kernel…')}
         </p>
       );
+    case 'waiting':
+      return (
+        <p className="jp-Models-message" role="status">
+          {trans.__(
+            'Waiting for the running cells to finish: the panel connects when the kernel is idle.'
+          )}
+        </p>
+      );
     case 'kernel-dead':
       return (
         <p className="jp-Models-message jp-Models-warning" role="alert">
