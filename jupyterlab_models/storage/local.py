@@ -324,7 +324,7 @@ class LocalStorage:
         with self._root() as root:
             if root is None:
                 return removed
-            for name, collect in ((STAGING, _gc_staging), (TRASH, _gc_trash)):
+            for name, collect in ((STAGING, gc_locked_dirs), (TRASH, _gc_trash)):
                 try:
                     directory = root.sub(name, "bookkeeping directory")
                 except FileNotFoundError:
@@ -371,10 +371,6 @@ def _raise_highest(root: Dir, name: str, version: int) -> None:
         with numbers.create(temporary) as f:
             write_synced(f, f"{version}\n".encode("ascii"))
         numbers.rename(temporary, numbers, name)
-
-
-def _gc_staging(staging: Dir, older_than: float) -> list[str]:
-    return gc_locked_dirs(staging, older_than)
 
 
 def _gc_trash(trash: Dir, older_than: float) -> list[str]:
