@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..protocol import UNSUPPORTED_TYPE, UNTRUSTED, ModelStoreError
+from ..protocol import BAD_REQUEST, UNSUPPORTED_TYPE, UNTRUSTED, ModelStoreError
 from ..storage.files import FileWriter
 from .base import PLAIN_WRITER, import_library
 from .versions import distribution_versions
@@ -50,7 +50,7 @@ def load(directory: str, info: Any, *, trusted: list[str] | None = None) -> Any:
     if trusted is not None and (
         not isinstance(trusted, (list, tuple)) or not all(isinstance(t, str) for t in trusted)
     ):
-        raise TypeError("trusted must be a list of type names (str)")
+        raise ModelStoreError(BAD_REQUEST, "trusted must be a list of type names (str)")
     sio = import_library("skops.io", PIP_PACKAGE)
     import_library("sklearn", "scikit-learn")
     path = os.path.join(directory, MODEL_FILE)

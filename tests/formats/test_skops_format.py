@@ -88,10 +88,13 @@ def test_user_defined_estimator_in_a_pipeline(store, data):
 def test_trusted_must_be_a_list_of_names(store, data):
     X, y = data
     store.save(LogisticRegression().fit(X, y), "m")
-    with pytest.raises(TypeError, match="trusted"):
+    # The caller's mistakes, told as such (never taken for damaged files).
+    with pytest.raises(ModelStoreError, match="trusted") as info:
         store.load("m", trusted=TREE)  # a str, not a list
-    with pytest.raises(TypeError):
+    assert info.value.code == "bad_request"
+    with pytest.raises(ModelStoreError, match="no such option") as info:
         store.load("m", allow_pickle=True)  # unknown option
+    assert info.value.code == "bad_request"
 
 
 def test_unfitted_model_is_refused(store):

@@ -14,6 +14,7 @@ from jupyterlab_models.kernel import KernelState, handle
 from jupyterlab_models.manifest import DEFERRED
 from jupyterlab_models.protocol import PROTOCOL_VERSION
 from jupyterlab_models.storage import list_cache
+from jupyterlab_models.storage.safe import Dir
 from tests.support.store_raw import age_tree
 
 _ids = itertools.count(1)
@@ -156,7 +157,8 @@ def test_a_kernel_listing_from_the_cache_file_parses_no_deferred_field(
     session.ok("list")  # reads both manifests, writes the cache file
     list_cache.forget_all()  # a new kernel: from the file
     assert [m["name"] for m in session.ok("list")["models"]] == ["a", "b"]
-    cached = [entry[2][0] for entry in list_cache.remembered(store.location).values()]
+    with Dir.open_root(store.location) as root:
+        cached = [entry[2][0] for entry in list_cache.remembered(root).values()]
     unparsed = {*DEFERRED, "created_at"}
     assert len(cached) == 2 and all(unparsed.isdisjoint(vars(i)) for i in cached)
 
