@@ -37,7 +37,10 @@ from .storage.layout import Listing, Progress, read_manifest, valid_or_none
 
 MAX_DESCRIPTION_LENGTH = 10_000  # characters; the frontend's protocol.ts has the same limit
 MAX_NOTEBOOK_LENGTH = 1_000  # characters of the notebook's path a save records
-GC_AGE = 3600  # seconds: `gc` removes what a save left behind once it is this old
+# seconds: `gc` removes what a save left behind once it is this old. On object storage a
+# running save renews its claim every storage/claims.py CLAIM_RENEWAL (60 s) seconds, so
+# this is 60 renewals: only a save that died, or lost the server for an hour, is removed.
+GC_AGE = 3600
 
 
 class LibraryVersionWarning(UserWarning):

@@ -8,7 +8,10 @@ storage shares.
     <store>/.locks/<name in lower case>.lock per-name lock (filelock)
     <store>/.trash/<uuid>/                   a delete in progress
     <store>/.numbers/<name>                  the highest version number ever given to it
+                                             (object stores: empty objects .numbers/<name>/<n>)
     <store>/<name>/<version>/.claim          object stores only: who took this number, when
+    <store>/<name>/<version>/<token>/<files> object stores: a save's files, under its token
+                                             (see claims.py; before tokens, as locally)
 """
 
 from __future__ import annotations

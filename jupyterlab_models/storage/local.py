@@ -328,7 +328,7 @@ class LocalStorage:
         with self._root() as root:
             if root is None:
                 return removed
-            for name, collect in ((STAGING, _gc_staging), (TRASH, _gc_trash)):
+            for name, collect in ((STAGING, gc_locked_dirs), (TRASH, _gc_trash)):
                 try:
                     directory = root.sub(name, "bookkeeping directory")
                 except FileNotFoundError:
@@ -347,8 +347,6 @@ class LocalStorage:
             yield
 
 
-def _gc_staging(staging: Dir, older_than: float) -> list[str]:
-    return gc_locked_dirs(staging, older_than)
 
 
 def _gc_trash(trash: Dir, older_than: float) -> list[str]:

@@ -1,9 +1,10 @@
 """A model store on an fsspec file system (`s3://bucket/prefix`, `memory://...`).
 
 The version number is taken by creating `<name>/<version>/.claim` with a conditional create
-(S3 `If-None-Match: *`), the files are uploaded next, hashed while they stream out, and
-`manifest.json` is created last: object stores have no rename, but one object PUT is atomic,
-so a version is visible exactly when its manifest exists. See docs/STORE.md.
+(S3 `If-None-Match: *`), the files are uploaded next under the save's own token (renewing
+the claim meanwhile), hashed while they stream out, and `manifest.json` is created last:
+object stores have no rename, but one object PUT is atomic, so a version is visible exactly
+when its manifest exists. What belongs to which save: claims.py. See docs/STORE.md.
 
 Loaded only for a store given as a URL; fsspec and the protocol's package (s3fs) are imported
 then.
@@ -11,19 +12,25 @@ then.
 
 from __future__ import annotations
 
-import json
 import os
-import threading
-import time
-import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Callable
 
 from .. import faults
-from ..manifest import FileEntry, ModelInfo, checked, format_time, manifest_bytes, utc_now
+from ..manifest import FileEntry, ModelInfo, checked, manifest_bytes
 from ..names import name_problem
 from ..protocol import BAD_REQUEST, INTERNAL, LIBRARY_MISSING, NOT_FOUND, ModelStoreError
+from .claims import (
+    CLAIM_RENEWAL,
+    Claims,
+    Renewal,
+    VersionObjects,
+    claim_bytes,
+    new_token,
+    upload_token,
+    with_upload_token,
+)
 from .credentials import has_password, scrub
 from .files import (
     Counter,
@@ -34,7 +41,6 @@ from .files import (
     staged_paths,
 )
 from .layout import (
-    CLAIM,
     MANIFEST,
     Listing,
     MakeInfo,
@@ -42,15 +48,10 @@ from .layout import (
     Progress,
     Skipped,
     latest_of,
+    read_manifest,
     version_number,
 )
 from .locks import gc_private_scratch, private_scratch
-
-MAX_CLAIM_ATTEMPTS = 1000
-
-
-# memory:// lives in this process: a lock makes its "create if absent" atomic among threads.
-_MEMORY_LOCK = threading.Lock()
 
 
 class RemoteStorage:
@@ -83,7 +84,8 @@ class RemoteStorage:
         except (ValueError, OSError) as exc:
             raise self._internal(exc) from exc
         self.root = root.rstrip("/")
-        self._memory = "memory" in _protocols(self.fs)
+        self.claims = Claims(self.fs, self.path, "memory" in _protocols(self.fs))
+        self.claim_renewal = CLAIM_RENEWAL  # seconds between two renewals of a save's claim
 
     def path(self, *parts: str | int) -> str:
         return "/".join([self.root, *map(str, parts)])
@@ -125,7 +127,7 @@ class RemoteStorage:
         memory://, rooted at "/" as its paths are)."""
         if "://" in path:
             path = path.split("://", 1)[1]
-            if self._memory:
+            if self.claims.memory:
                 path = "/" + path.lstrip("/")
         return path
 
@@ -201,14 +203,16 @@ class RemoteStorage:
 
     def _stream_files(self, info: ModelInfo, progress: Progress | None, into: str | None) -> None:
         counter = Counter(info.size_bytes, progress)
+        token = upload_token(info)  # None: saved before tokens, its files are not under one
+        owner = [token] if token is not None else []
         for entry in info.files:
-            source = self.path(info.name, info.version, entry["path"])
+            source = self.path(info.name, info.version, *owner, entry["path"])
             target = None
             if into is not None:
                 target = os.path.join(into, *entry["path"].split("/"))
                 os.makedirs(os.path.dirname(target), exist_ok=True)
             try:
-                with self.fs.open(source, "rb") as f, _maybe_open(target) as out:
+                with self.fs.open(source, "rb") as f, _open_or_none(target) as out:
                     size, sha256 = copy_hashed(f, out, counter, limit=entry["size"])
             except FileNotFoundError:
                 raise integrity_error(info, entry["path"], "is missing") from None
@@ -229,17 +233,6 @@ class RemoteStorage:
         with private_scratch() as directory:
             yield Staged(directory, FileWriter())
 
-    def _create(self, path: str, data: bytes) -> None:
-        """Create `path` only if it does not exist (FileExistsError otherwise), atomically:
-        S3 `If-None-Match: *`, or a lock for the in-process memory:// file system."""
-        if self._memory:
-            with _MEMORY_LOCK:
-                if self.fs.exists(path):
-                    raise FileExistsError(path)
-                self.fs.pipe_file(path, data)
-        else:
-            self.fs.pipe_file(path, data, mode="create")
-
     def publish(
         self,
         staged: Staged,
@@ -252,81 +245,79 @@ class RemoteStorage:
         paths = staged_paths(staging)
         total = sum(os.path.getsize(os.path.join(staging, p)) for p in paths)
         check_name(name)
-        token = uuid.uuid4().hex
-        claim = json.dumps({"token": token, "created_at": format_time(utc_now())}).encode()
-        version = self._claim(name, claim)
+        token = new_token()
+        claim = claim_bytes(token)
+        version = self.claims.take(name, claim, lambda: self.version_numbers(name))
         faults.point("claimed")
         uploaded: list[str] = []
         published = False
+
+        def renew() -> bool:
+            return self.claims.renew(name, version, token, claim)
+
         try:
-            files: list[FileEntry] = []
-            counter = Counter(total, progress)
-            for path in paths:
-                target = self.path(name, version, path)
-                uploaded.append(target)
-                with open(os.path.join(staging, *path.split("/")), "rb") as f:
-                    with self.fs.open(target, "wb") as out:
-                        size, sha256 = copy_hashed(f, out, counter)
-                files.append({"path": path, "size": size, "sha256": sha256})
-                faults.point("uploading")
-            info = checked(make_info(version, files))
-            data = manifest_bytes(info)
-            # gc removes versions left without a manifest for an hour: make sure this one is
-            # still ours before making it visible.
-            try:
-                current = self.fs.cat_file(self.path(name, version, CLAIM))
-            except FileNotFoundError:
-                current = b""
-            if current != claim:
-                raise ModelStoreError(
-                    INTERNAL,
-                    f"version {version} of {name!r} was taken away during the save "
-                    "(by `jupyter models gc`?); save again",
-                )
-            faults.point("uploaded")
-            self._create(self.path(name, version, MANIFEST), data)
-            published = True
+            with Renewal(renew, self.claim_renewal) as renewal:
+                files: list[FileEntry] = []
+                counter = Counter(total, progress)
+                for path in paths:
+                    if renewal.lost:
+                        raise _taken_away(name, version)
+                    # Under this save's token: no other writer ever writes these keys.
+                    target = self.path(name, version, token, path)
+                    uploaded.append(target)
+                    with open(os.path.join(staging, *path.split("/")), "rb") as f:
+                        with self.fs.open(target, "wb") as out:
+                            size, sha256 = copy_hashed(f, out, counter)
+                    files.append({"path": path, "size": size, "sha256": sha256})
+                    faults.point("uploading")
+                info = checked(with_upload_token(make_info(version, files), token))
+                data = manifest_bytes(info)
+                # gc takes the claims of saves that stopped renewing them: make sure this one
+                # is still ours before making the version visible.
+                if renewal.lost or self.claims.token(name, version) != token:
+                    raise _taken_away(name, version)
+                faults.point("uploaded")
+                try:
+                    self.claims.create(self.path(name, version, MANIFEST), data)
+                except FileExistsError:  # another save of this number published first
+                    raise _taken_away(name, version) from None
+                published = True
             faults.point("published")
             return info
         finally:
-            if not published:
-                self._remove_quietly([*uploaded, self.path(name, version, CLAIM)])
-
-    def _claim(self, name: str, claim: bytes) -> int:
-        version = max(self.version_numbers(name), default=0) + 1
-        for _ in range(MAX_CLAIM_ATTEMPTS):
-            try:
-                self._create(self.path(name, version, CLAIM), claim)
-                return version
-            except FileExistsError:
-                # Someone took it: go on from the highest number in use now.
-                version = max([version, *self.version_numbers(name)]) + 1
-        raise ModelStoreError(INTERNAL, f"could not take a version number for {name!r}")
-
-    def _remove_quietly(self, paths: list[str]) -> None:
-        for path in paths:
-            try:
-                self.fs.rm_file(path)
-            except Exception:  # noqa: S110  # best effort: gc removes what is left
-                pass
+            if not published:  # only what is ours: our uploads, and the claim if it still is
+                for path in uploaded:
+                    _quietly(self.fs.rm_file, path)
+                _quietly(self.claims.release, name, version, token)
 
     def delete(self, name: str, version: int | None) -> list[int]:
         groups = self._versions_of_objects(self._find(self.path(name)))
-        published = sorted(
-            v for (n, v), objects in groups.items() if n == name and MANIFEST in objects
-        )
+        groups = {v: objects for (n, v), objects in groups.items() if n == name}
+        published = sorted(v for v, objects in groups.items() if MANIFEST in objects)
         if not published:
             raise ModelStoreError(NOT_FOUND, f"no model named {name!r} in {self.location}")
         if version is not None and version not in published:
             raise ModelStoreError(NOT_FOUND, f"model {name!r} has no version {version}")
         deleted = published if version is None else [version]
+        # Never give these numbers again: recorded before anything is removed.
+        self.claims.raise_highest(name, max(groups))
+        manifests = self.read_manifests((name, number) for number in deleted)
         # Saves still in progress (a claim, no manifest yet) are left alone: they land after.
         for number in deleted:
-            # The manifest first: the version disappears at once. The claim last: its number
-            # is free again only when nothing of the old version is left.
+            try:
+                info = read_manifest(name, number, manifests[name, number], self.manifest_path)
+                owners: list[str | None] | None = [upload_token(info)]
+            except ModelStoreError:
+                owners = None  # a damaged manifest: everything of the version goes
+            # The manifest first: the version disappears at once. The claim last.
             self._rm(self.path(name, number, MANIFEST))
             faults.point("unpublished")
-            self._remove_version(name, number, groups[name, number])
+            objects = VersionObjects.of(groups[number])
+            self._remove_files(name, number, objects, owners or list(objects.files))
+            claimed = self.claims.token(name, number)
+            if owners is None or claimed in owners or claimed not in objects.files:
+                # the claim of the deleted save, not of a save still uploading
+                self.claims.release(name, number, claimed)
         return deleted
 
     def _rm(self, path: str) -> None:
@@ -335,41 +326,70 @@ class RemoteStorage:
         except FileNotFoundError:  # someone else removed it meanwhile
             pass
 
-    def _remove_version(self, name: str, version: int, objects: Iterable[str]) -> None:
-        """Every object of a version that has no manifest (any more), the claim last."""
-        rest = [self.path(name, version, p) for p in objects if p not in (MANIFEST, CLAIM)]
-        if rest:
+    def _remove_files(
+        self, name: str, version: int, objects: VersionObjects, owners: list[str | None]
+    ) -> None:
+        """The files of `owners` (tokens; None: the files of a save from before tokens)."""
+        paths = [
+            self.path(name, version, path)
+            for owner in owners
+            for path in objects.files.get(owner, {})
+        ]
+        if paths:
             try:
-                self.fs.rm(rest)  # one request per 1000 objects on S3
+                self.fs.rm(paths)  # one request per 1000 objects on S3
             except FileNotFoundError:
-                for path in rest:
+                for path in paths:
                     self._rm(path)
-        self._rm(self.path(name, version, CLAIM))
-        if self._memory:  # object stores have no empty directories; memory:// keeps them
-            for directory in (self.path(name, version), self.path(name)):
-                try:
-                    self.fs.rmdir(directory)
-                except OSError:
-                    break
 
     def gc(self, older_than: float) -> list[str]:
-        """Remove versions that never got a manifest (a save that died, or a delete that
-        stopped half-way) once nothing was written to them for `older_than` seconds, and
-        this machine's scratch directories of saves and loads that died (not locked)."""
-        cutoff = time.time() - older_than
-        removed = []
-        removed += gc_private_scratch(older_than)
-        for (name, version), objects in sorted(
-            self._versions_of_objects(self._find(self.root)).items()
-        ):
-            if MANIFEST in objects:
-                continue
-            newest = max(_mtime(detail) for detail in objects.values())
-            if newest > cutoff:
-                continue  # maybe a save that is still uploading
-            self._remove_version(name, version, objects)
-            removed.append(f"{name}/{version}")
+        """Remove what saves that died (or a delete that stopped half-way) left: claims not
+        renewed for `older_than` seconds and files that no published version and no live
+        claim owns, untouched for as long, each judged by the server's clock; and this
+        machine's scratch directories of saves and loads that died (not locked)."""
+        removed = gc_private_scratch(older_than)
+        now = self.claims.server_now()  # before the listing: every age read is a lower bound
+        versions = {
+            key: VersionObjects.of(objects)
+            for key, objects in self._versions_of_objects(self._find(self.root)).items()
+        }
+        # A published version's files belong to the save its manifest names; read only
+        # where other files lie beside them (a save that lost its number and died).
+        crowded = [key for key, v in versions.items() if v.published and len(v.files) > 1]
+        manifests = self.read_manifests(crowded)
+        for (name, version), objects in sorted(versions.items()):
+            where, keep = f"{name}/{version}", set()
+            if objects.published:
+                try:
+                    info = read_manifest(
+                        name, version, manifests[name, version], self.manifest_path
+                    )
+                    keep.add(upload_token(info))
+                except (KeyError, ModelStoreError):
+                    continue  # one owner only, or a damaged manifest: verify reports it
+            elif objects.claim is not None:
+                live, token = self.claims.sweep(name, version, now, older_than)
+                keep = {token, None} if live else set()  # None: a save from before tokens
+                removed += [] if live else [where]
+            owners = objects.unowned(keep, now, older_than)
+            if not owners or (
+                not objects.published and self.read_manifests([(name, version)])[name, version]
+            ):
+                continue  # nothing to remove, or published meanwhile
+            self._remove_files(name, version, objects, owners)
+            if objects.published:
+                removed += [f"{where}/{owner or '*'}" for owner in owners]
+            elif where not in removed:
+                removed.append(where)
         return removed
+
+
+def _taken_away(name: str, version: int) -> ModelStoreError:
+    return ModelStoreError(
+        INTERNAL,
+        f"version {version} of {name!r} was taken away during the save "
+        "(by `jupyter models gc`?); save again",
+    )
 
 
 def _from_storage_library(exc: BaseException) -> bool:
@@ -382,25 +402,12 @@ def _protocols(fs: Any) -> tuple[str, ...]:
     return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
-def _mtime(detail: dict[str, Any]) -> float:
-    """When an object was last written, from an fsspec listing entry (S3: LastModified)."""
-    for key in ("LastModified", "last_modified", "mtime", "updated", "created"):
-        value = detail.get(key)
-        if value is None:
-            continue
-        if hasattr(value, "timestamp"):
-            return float(value.timestamp())
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            continue
-    return 0.0  # unknown: old
+def _open_or_none(path: str | None) -> Any:
+    return open(path, "wb") if path is not None else nullcontext()
 
 
-@contextmanager
-def _maybe_open(path: str | None) -> Iterator[Any]:
-    if path is None:
-        yield None
-    else:
-        with open(path, "wb") as f:
-            yield f
+def _quietly(action: Callable[..., object], *args: object) -> None:
+    try:
+        action(*args)
+    except Exception:  # noqa: S110  # best effort: gc removes what is left
+        pass

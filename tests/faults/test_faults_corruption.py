@@ -17,7 +17,7 @@ import pytest
 
 from jupyterlab_models import ModelStore, ModelStoreError
 from tests.support.faults_util import snapshot
-from tests.support.store_raw import read_raw, remove_raw, write_raw
+from tests.support.store_raw import read_raw, remove_raw, stored, write_raw
 
 MODEL = "a/2/model.txt"
 MANIFEST = "a/2/manifest.json"
@@ -34,17 +34,18 @@ def _set_manifest(store, change) -> None:
 
 
 def _truncate(store, tmp_path):
-    write_raw(store, MODEL, read_raw(store, MODEL)[:100])
+    model = stored(store, MODEL)  # on object storage: under the save's token
+    write_raw(store, model, read_raw(store, model)[:100])
 
 
 def _flip_byte(store, tmp_path):
-    data = bytearray(read_raw(store, MODEL))
+    data = bytearray(read_raw(store, stored(store, MODEL)))
     data[len(data) // 2] ^= 0x01
-    write_raw(store, MODEL, bytes(data))
+    write_raw(store, stored(store, MODEL), bytes(data))
 
 
 def _missing(store, tmp_path):
-    remove_raw(store, MODEL)
+    remove_raw(store, stored(store, MODEL))
 
 
 def _not_json(store, tmp_path):

@@ -19,6 +19,7 @@ from tests.support.store_raw import (
     raw_files,
     read_raw,
     remove_raw,
+    stored,
     visible_entries,
     write_raw,
 )
@@ -239,7 +240,7 @@ def test_a_damaged_latest_manifest_falls_back_to_the_previous_version(store, clf
 @pytest.mark.parametrize("damage", ["flip", "truncate", "extend", "remove"])
 def test_integrity(store, clf, damage):
     store.save(clf, "m")
-    path = "m/1/model.txt"
+    path = stored(store, "m/1/model.txt")
     content = bytearray(read_raw(store, path))
     if damage == "flip":
         content[len(content) // 2] ^= 0x01

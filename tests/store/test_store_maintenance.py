@@ -8,7 +8,14 @@ import time
 import pytest
 
 from jupyterlab_models import ModelStore, ModelStoreError
-from tests.support.store_raw import age_raw, raw_files, read_raw, remove_raw, write_raw
+from tests.support.store_raw import (
+    age_raw,
+    raw_files,
+    read_raw,
+    remove_raw,
+    stored,
+    write_raw,
+)
 
 
 @pytest.fixture
@@ -47,10 +54,10 @@ def test_verify_a_sound_store(any_store, blob):
 def test_verify_reports_each_bad_version_and_touches_nothing(any_store, blob):
     for name, text in [("a", "a"), ("b", "b1"), ("b", "b2"), ("b", "b3"), ("c", "c")]:
         any_store.save(blob(text), name)
-    flipped = bytearray(read_raw(any_store, "b/2/parts/1.bin"))
+    flipped = bytearray(read_raw(any_store, stored(any_store, "b/2/parts/1.bin")))
     flipped[3] ^= 0x20
-    write_raw(any_store, "b/2/parts/1.bin", bytes(flipped))
-    remove_raw(any_store, "c/1/parts/2.bin")
+    write_raw(any_store, stored(any_store, "b/2/parts/1.bin"), bytes(flipped))
+    remove_raw(any_store, stored(any_store, "c/1/parts/2.bin"))
     write_raw(any_store, "b/3/manifest.json", b"[]")
     write_raw(any_store, "a/2/parts/0.bin", b"a save that never finished")
     before = snapshot(any_store)
@@ -171,8 +178,9 @@ def test_gc_removes_versions_that_never_got_a_manifest(remote, blob):
     assert remote.gc() == []  # they may be saves still uploading
     time.sleep(0.01)
     assert remote.gc(older_than=0) == ["m/2", "n/1"]
-    assert raw_files(remote) == ["m/1/.claim", "m/1/manifest.json"] + [
-        f"m/1/parts/{i}.bin" for i in range(3)
-    ]
+    assert raw_files(remote) == sorted(
+        ["m/1/.claim", "m/1/manifest.json"]
+        + [stored(remote, f"m/1/parts/{i}.bin") for i in range(3)]
+    )
     assert remote.save(blob("two"), "m").version == 2  # the number is free again
     assert remote.verify().ok

@@ -34,25 +34,30 @@ def blob(text: str) -> fake_format.Blob:
 
 def test_layout_on_object_storage(s3):
     info = s3.save(blob("a"), "m")
-    assert raw_files(s3) == [
-        "m/1/.claim",
-        "m/1/manifest.json",
-        "m/1/parts/0.bin",
-        "m/1/parts/1.bin",
-        "m/1/parts/2.bin",
-    ]
+    claim = json.loads(read_raw(s3, "m/1/.claim"))
+    assert set(claim) == {"token", "created_at"}
+    token = claim["token"]
+    # the files under the save's own token, which the manifest names
+    assert info.extra == {"parts": 3, "upload_token": token}
+    assert raw_files(s3) == sorted(
+        [
+            "m/1/.claim",
+            "m/1/manifest.json",
+            f"m/1/{token}/parts/0.bin",
+            f"m/1/{token}/parts/1.bin",
+            f"m/1/{token}/parts/2.bin",
+        ]
+    )
     manifest = read_raw(s3, "m/1/manifest.json")
     # byte for byte what a local store writes
     assert manifest == (json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n").encode()
-    claim = json.loads(read_raw(s3, "m/1/.claim"))
-    assert set(claim) == {"token", "created_at"}
 
 
 def test_a_version_number_is_taken_by_a_conditional_create(s3):
     backend = s3.storage
-    backend._create(backend.path("x", 1, ".claim"), b"first")
+    backend.claims.create(backend.path("x", 1, ".claim"), b"first")
     with pytest.raises(FileExistsError):  # S3 answered 412 to If-None-Match: *
-        backend._create(backend.path("x", 1, ".claim"), b"second")
+        backend.claims.create(backend.path("x", 1, ".claim"), b"second")
     assert read_raw(s3, "x/1/.claim") == b"first"
 
 
@@ -61,7 +66,14 @@ def test_claims_racing_for_one_name_get_distinct_numbers(store_url_for, backend)
     store = ModelStore(store_url_for(backend))
     storage = store.storage
     with ThreadPoolExecutor(8) as pool:
-        numbers = list(pool.map(lambda i: storage._claim("m", f"{i}".encode()), range(24)))
+        numbers = list(
+            pool.map(
+                lambda i: storage.claims.take(
+                    "m", f"{i}".encode(), lambda: storage.version_numbers("m")
+                ),
+                range(24),
+            )
+        )
     assert sorted(numbers) == list(range(1, 25))
     for number, i in zip(numbers, range(24)):
         assert read_raw(store, f"m/{number}/.claim") == f"{i}".encode()

@@ -3,6 +3,7 @@ leftovers and look for them with these."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -33,6 +34,17 @@ def visible_entries(store) -> list[str]:
             return []
         return sorted(e for e in os.listdir(backend.root) if not e.startswith("."))
     return sorted({p.split("/")[0] for p in raw_files(store) if not p.startswith(".")})
+
+
+def stored(store, path: str) -> str:
+    """Where the file `<name>/<version>/<path>` of a published version lies: on object storage
+    under the token its manifest names (`<name>/<version>/<token>/<path>`, storage/claims.py)."""
+    name, version, rest = path.split("/", 2)
+    if not is_remote(store):
+        return path
+    manifest = json.loads(read_raw(store, f"{name}/{version}/manifest.json"))
+    token = manifest["extra"].get("upload_token")
+    return path if token is None else f"{name}/{version}/{token}/{rest}"
 
 
 def read_raw(store, path: str) -> bytes:
