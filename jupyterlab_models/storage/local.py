@@ -347,8 +347,6 @@ class LocalStorage:
             yield
 
 
-
-
 def _gc_trash(trash: Dir, older_than: float) -> list[str]:
     return [entry for entry in sorted(trash.names()) if trash.remove_tree(entry)]
 
