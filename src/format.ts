@@ -19,6 +19,38 @@ export function utcDate(iso: string): string {
   return match ? `${match[1]} ${match[2]} UTC` : iso;
 }
 
+/**
+ * A stored UTC time as people read it, in their JupyterLab language: day, month, year,
+ * hours:minutes, always UTC and saying so ("28 Nov 2026, 02:25 UTC"; "28 нояб. 2026 г.,
+ * 02:25 UTC"). English gets the day-month-year order of British English.
+ */
+export function displayDate(iso: string, locale = 'en'): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  const language = locale.replace('_', '-');
+  const options: Intl.DateTimeFormatOptions = {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'UTC'
+  };
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat(
+      /^en(-US)?$/i.test(language) ? 'en-GB' : language,
+      options
+    );
+  } catch {
+    format = new Intl.DateTimeFormat('en-GB', options); // an unknown language code
+  }
+  return `${format.format(date)} UTC`;
+}
+
 /** Last part of a dotted class path: "lightgbm.sklearn.LGBMClassifier" → "LGBMClassifier". */
 export function shortClass(path: string): string {
   return path.slice(path.lastIndexOf('.') + 1);

@@ -59,7 +59,12 @@ const plugin: JupyterFrontEndPlugin<ModelsModel> = {
     const model = new ModelsModel({
       serverRoot: PageConfig.getOption('serverRoot')
     });
-    const panel = new ModelsPanel(model, app.commands, trans);
+    const panel = new ModelsPanel(
+      model,
+      app.commands,
+      trans,
+      (translator ?? nullTranslator).languageCode ?? 'en'
+    );
     app.shell.add(panel, 'right', { rank: 600 });
     restorer?.add(panel, panel.id);
 

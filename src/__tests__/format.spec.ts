@@ -3,6 +3,7 @@ import {
   loadSnippet,
   shortClass,
   suggestVariable,
+  displayDate,
   utcDate,
   versionWarnings
 } from '../format';
@@ -68,5 +69,32 @@ describe('versionWarnings', () => {
       { library: 'numpy', saved: '2.4.6', installed: '1.26.4' },
       { library: 'xgboost', saved: '3.2.0', installed: null }
     ]);
+  });
+});
+
+describe('displayDate', () => {
+  const iso = '2026-11-28T02:25:39.123Z';
+
+  it('reads day, month, year, hours:minutes and UTC in English', () => {
+    expect(displayDate(iso, 'en')).toBe('28 Nov 2026, 02:25 UTC');
+    expect(displayDate(iso, 'en-US')).toBe('28 Nov 2026, 02:25 UTC');
+  });
+
+  it('is always UTC, whatever the zone of the machine', () => {
+    expect(displayDate('2026-11-28T23:59:00Z', 'en')).toBe(
+      '28 Nov 2026, 23:59 UTC'
+    );
+  });
+
+  it('speaks the JupyterLab language', () => {
+    const russian = displayDate(iso, 'ru-RU');
+    expect(russian).toMatch(/^28 нояб\. 2026( г\.)?,? 02:25 UTC$/);
+    expect(displayDate(iso, 'fr_FR')).toMatch(
+      /^28 nov\. 2026,? (à )?02:25 UTC$/
+    );
+  });
+
+  it('falls back to British English for a language it does not know', () => {
+    expect(displayDate(iso, 'not a language!')).toBe('28 Nov 2026, 02:25 UTC');
   });
 });

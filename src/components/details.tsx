@@ -4,7 +4,7 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { utcDate, versionWarnings } from '../format';
+import { displayDate, versionWarnings } from '../format';
 import { IModelInfo, IModelSummary, isWholeManifest } from '../protocol';
 
 interface IProps {
@@ -18,6 +18,8 @@ interface IProps {
   onCopyCode: () => void;
   onDelete: () => void;
   trans: TranslationBundle;
+  /** The JupyterLab language, for dates. */
+  locale?: string;
 }
 
 export function ModelDetails(props: IProps): JSX.Element {
@@ -39,7 +41,11 @@ export function ModelDetails(props: IProps): JSX.Element {
     ['notebook', trans.__('Notebook'), model.notebook ?? '—'],
     ['variable', trans.__('Variable'), model.variable ?? '—'],
     ['user', trans.__('User'), model.user],
-    ['created', trans.__('Created'), utcDate(model.created_at)],
+    [
+      'created',
+      trans.__('Created'),
+      displayDate(model.created_at, props.locale)
+    ],
     ['libraries', trans.__('Library versions'), libraryVersions],
     ['python', trans.__('Python'), model.python_version]
   ];
@@ -64,7 +70,11 @@ export function ModelDetails(props: IProps): JSX.Element {
           >
             {[...versions].reverse().map(v => (
               <option key={v.version} value={v.version}>
-                {trans.__('%1 — %2', v.version, utcDate(v.created_at))}
+                {trans.__(
+                  '%1 — %2',
+                  v.version,
+                  displayDate(v.created_at, props.locale)
+                )}
               </option>
             ))}
           </select>

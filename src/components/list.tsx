@@ -1,7 +1,7 @@
 /** The stored models: search, sort, and one row each (badge, name, versions, size, date). */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { humanSize, utcDate } from '../format';
+import { displayDate, humanSize, utcDate } from '../format';
 import { libraryIcon } from '../icons';
 import { IListState, IPendingOperation, SORT_KEYS, SortKey } from '../model';
 import { IModelSummary } from '../protocol';
@@ -19,6 +19,8 @@ interface IProps {
   /** A save or load that has run for a while: its row shows the progress. */
   progress: IPendingOperation | null;
   trans: TranslationBundle;
+  /** The JupyterLab language, for dates. */
+  locale?: string;
 }
 
 export function ModelList(props: IProps): JSX.Element {
@@ -182,6 +184,7 @@ function VirtualRows(
             progress={props.progress?.target === m.name ? props.progress : null}
             onSelect={props.onSelect}
             trans={trans}
+            locale={props.locale}
           />
         ))}
       </ul>
@@ -202,6 +205,7 @@ function ModelRow(props: {
   progress: IPendingOperation | null;
   onSelect: (name: string) => void;
   trans: TranslationBundle;
+  locale?: string;
 }): JSX.Element {
   const { model: m, selected, trans } = props;
   const Icon = libraryIcon(m.library).react;
@@ -245,7 +249,7 @@ function ModelRow(props: {
           {humanSize(m.size_bytes)}
         </span>
         <span className="jp-Models-itemDate" title={utcDate(m.created_at)}>
-          {new Date(m.created_at).toLocaleString()}
+          {displayDate(m.created_at, props.locale)}
         </span>
       </span>
       {props.progress && (

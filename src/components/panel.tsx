@@ -15,7 +15,8 @@ export class ModelsPanel extends ReactWidget {
   constructor(
     readonly model: ModelsModel,
     private _commands: CommandRegistry,
-    private _trans: TranslationBundle
+    private _trans: TranslationBundle,
+    private _locale = 'en'
   ) {
     super();
     this.id = 'jupyterlab-models-panel';
@@ -33,6 +34,7 @@ export class ModelsPanel extends ReactWidget {
             model={this.model}
             commands={this._commands}
             trans={this._trans}
+            locale={this._locale}
           />
         )}
       </UseSignal>
@@ -44,9 +46,15 @@ interface IViewProps {
   model: ModelsModel;
   commands: CommandRegistry;
   trans: TranslationBundle;
+  locale: string;
 }
 
-function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
+function PanelView({
+  model,
+  commands,
+  trans,
+  locale
+}: IViewProps): JSX.Element {
   const ready = model.status === 'ready';
   const busy = model.pending !== null;
   const run = (id: string) => () => void commands.execute(id);
@@ -95,6 +103,7 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
           onSelect={name => model.select(name)}
           onMove={step => model.moveSelection(step)}
           onDelete={run(CommandIDs.deleteModel)}
+          locale={locale}
           progress={
             model.pending?.slow &&
             (model.pending.kind === 'save' || model.pending.kind === 'load')
@@ -134,6 +143,7 @@ function PanelView({ model, commands, trans }: IViewProps): JSX.Element {
           onCopyCode={run(CommandIDs.copyLoadCode)}
           onDelete={run(CommandIDs.deleteModel)}
           trans={trans}
+          locale={locale}
         />
       )}
       {ready && (
