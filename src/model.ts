@@ -271,14 +271,14 @@ export class ModelsModel {
       return this._connect();
     }
     await this._run({ kind: 'refresh', target: '' }, async bridge => {
-      const [list, vars] = await Promise.all([
-        bridge.request<IListResult>('list'),
-        bridge.request<{ variables: IVariableInfo[] }>('variables')
-      ]);
+      // The list comes over a kernel subshell where there is one, even while a cell runs;
+      // the variables wait for the main shell (the cell), so the refresh does not wait for
+      // them: they arrive on their own and say meanwhile that they wait.
+      void this._refreshVariablesOf(bridge);
+      const list = await bridge.request<IListResult>('list');
       this._models = list.models;
       this._versionCounts = list.version_counts;
       this._skipped = list.skipped ?? [];
-      this._variables = vars.variables;
       if (
         this._selectedName &&
         !this._models.some(m => m.name === this._selectedName)
@@ -286,6 +286,29 @@ export class ModelsModel {
         this._selectedName = null;
       }
     });
+  }
+
+  /** Whether the variables are being fetched (they wait for a running cell). */
+  get variablesPending(): boolean {
+    return this._variablesPending > 0;
+  }
+
+  private async _refreshVariablesOf(bridge: KernelBridge): Promise<void> {
+    this._variablesPending++;
+    this._changed.emit();
+    try {
+      const result = await bridge.request<{ variables: IVariableInfo[] }>(
+        'variables'
+      );
+      if (this._bridge === bridge) {
+        this._variables = result.variables;
+      }
+    } catch {
+      // Kept as they were: the refresh's own errors are reported by the list request.
+    } finally {
+      this._variablesPending--;
+      this._changed.emit();
+    }
   }
 
   /** Fetch the notebook's supported variables now (before a save dialog). */
@@ -551,6 +574,7 @@ export class ModelsModel {
   private _models: IModelSummary[] = [];
   private _versionCounts: Record<string, number> = {};
   private _skipped: ISkippedEntry[] = [];
+  private _variablesPending = 0;
   private _notebook: INotebookBinding | null = null;
   private _packageVersion = '';
   private _kernelLanguage = '';

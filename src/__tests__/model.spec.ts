@@ -211,6 +211,18 @@ describe('ModelsModel', () => {
     expect(kernel.executed).toHaveLength(2);
   });
 
+  it('a refresh does not wait for the variables, which wait for a running cell', async () => {
+    const answers = fixtureAnswers();
+    delete answers.variables; // the main shell is busy with a cell: no answer yet
+    const kernel = new FakeKernel({ answers });
+    const { model } = await readyModel(kernel);
+    expect(model.models).toEqual(result('list').models);
+    expect(model.pending).toBeNull();
+    expect(model.variablesPending).toBe(true);
+    await model.refresh(); // usable again at once
+    expect(model.pending).toBeNull();
+  });
+
   it('keeps the entries of the store the list left out', async () => {
     const answers = fixtureAnswers();
     const reply = JSON.parse(JSON.stringify(answers.list[0]));

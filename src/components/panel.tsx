@@ -149,6 +149,7 @@ function PanelView({
       {ready && (
         <VariableList
           variables={model.variables}
+          pending={model.variablesPending}
           disabled={busy}
           onSave={variable =>
             void commands.execute(CommandIDs.save, { variable })

@@ -7,6 +7,8 @@ import { IVariableInfo } from '../protocol';
 
 interface IProps {
   variables: readonly IVariableInfo[];
+  /** Being fetched: the request waits for a running cell. */
+  pending?: boolean;
   disabled: boolean;
   onSave: (variable: string) => void;
   trans: TranslationBundle;
@@ -14,6 +16,7 @@ interface IProps {
 
 export function VariableList({
   variables,
+  pending,
   disabled,
   onSave,
   trans
@@ -21,7 +24,14 @@ export function VariableList({
   return (
     <details className="jp-Models-variables" open>
       <summary>{trans.__('Variables (%1)', variables.length)}</summary>
-      {variables.length === 0 ? (
+      {pending && (
+        <p className="jp-Models-message" role="status">
+          {trans.__(
+            'Waiting for the running cell to list the variables; the models above are up to date.'
+          )}
+        </p>
+      )}
+      {variables.length === 0 && pending ? null : variables.length === 0 ? (
         <p className="jp-Models-empty">
           {trans.__('No variable of a supported model type in this notebook.')}
         </p>
