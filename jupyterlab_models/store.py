@@ -204,8 +204,8 @@ class ModelStore:
         """Store `obj` as the next version of `name` and return its manifest.
 
         `format_id` picks one of several formats that accept `obj` (e.g. "pt2" for Torch,
-        also implied by `example_inputs=` or `example_kwargs=`); by default the first that accepts it. `options`
-        go to that format's `save`.
+        also implied by `example_inputs=` or `example_kwargs=`); by default the first that
+        accepts it. `options` go to that format's `save`.
         """
         name = validate_name(name)
         check_save_fields(description, variable, notebook)
