@@ -48,8 +48,8 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
         raise ModelStoreError(
             UNSUPPORTED_TYPE,
             f"skops cannot store this model, so it is not saved: {str(exc).rstrip('.')}. Its "
-            "format has no place for that object; save another estimator of the same task, or export the "
-            "fitted model to ONNX (skl2onnx) and save the ModelProto",
+            "format has no place for that object; save another estimator of the same task, or "
+            "export the fitted model to ONNX (skl2onnx) and save the ModelProto",
         ) from exc
     return {"untrusted": sorted(sio.get_untrusted_types(file=path))}
 
