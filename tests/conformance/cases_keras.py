@@ -25,7 +25,7 @@ APPLICATIONS = {
     "Xception": (71, False),
     "InceptionV3": (75, False),
     "ConvNeXtTiny": (32, False),
-    "RegNetX002": (32, False),
+    "EfficientNetB1": (32, False),
     "NASNetMobile": (32, False),
 }
 
@@ -198,7 +198,12 @@ def cases() -> list[Case]:
             _call(np.array([["red"], ["blue"], ["pink"]])),
             subset=True,
         ),
-        Case("registered subclassed model", _subclassed, _custom_import),
+        Case(  # the user imports the module that registers the class before loading
+            "registered subclassed model",
+            _subclassed,
+            _custom_import,
+            extra={"imports": ["tests.conformance.keras_custom"]},
+        ),
         Case("Lambda layer", _lambda, _call(_flat()), subset=True),
     ]
     return out

@@ -45,6 +45,7 @@ for _module in (pickle, _pickle):
 
 
 def main(family: str, store_path: str, jobs_path: str) -> None:
+    import importlib
     import json
     import traceback
 
@@ -60,8 +61,10 @@ def main(family: str, store_path: str, jobs_path: str) -> None:
         print(json.dumps({"case": job["case"], "started": True}), flush=True)
         case = cases[job["case"]]
         result: dict = {"case": job["case"]}
-        LOADING[0] = True
         try:
+            for module in case.extra.get("imports", ()):  # what the user imports first
+                importlib.import_module(module)
+            LOADING[0] = True
             try:
                 model = store.load(job["name"])
             except ModelStoreError as exc:
