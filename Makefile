@@ -9,13 +9,14 @@ export PATH := $(BIN):$(PATH)
 STAMPS := .make
 CHROMIUM ?= /usr/bin/chromium
 TORCH_VERSION ?= 2.13.0
+TORCHVISION_VERSION ?= 0.28.0
 # Jupyter refuses to start as root without this flag (CI runs as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_FLAGS := $(ROOT_FLAG) $(if $(DISPLAY),,--no-browser)
 
 TS_SOURCES := $(shell find src style schema -type f) tsconfig.json
 
-.PHONY: all lab test install lint test-python test-js test-package test-ui build clean bench
+.PHONY: all lab test install lint test-python test-js test-package test-ui build clean bench conformance
 
 all: install
 
@@ -41,6 +42,9 @@ $(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/node pyproject.toml package.json
 	# tf_keras (legacy Keras 2) models: tf-keras runs on tensorflow-cpu, but asks for the full
 	# tensorflow wheel; --no-deps keeps a single TensorFlow.
 	$(BIN)/python -m pip install -q --no-deps "tf-keras==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("tensorflow-cpu").rsplit(".", 1)[0])').*"
+	# torchvision for the conformance suite (tests only): the build matching this torch; its
+	# wheel asks for torch itself, so --no-deps keeps the CPU torch above.
+	$(BIN)/python -m pip install -q --no-deps "torchvision==$(TORCHVISION_VERSION)"
 	jupyter labextension develop --overwrite .
 	touch $@
 
@@ -99,6 +103,12 @@ test: lint test-python test-js test-package test-ui
 bench: $(STAMPS)/install
 	bash benchmarks/setup.sh
 	.venv-bench/bin/python benchmarks/run_all.py
+
+# Conformance (issue #14): models from the libraries' own catalogues, saved, loaded in a fresh
+# Python with pickle blocked, compared; prints the totals, rewrites docs/CONFORMANCE.md and
+# fails on any failure. `make test-python` runs a subset (tests/conformance/test_conformance.py).
+conformance: $(STAMPS)/install
+	$(BIN)/python -m tests.conformance --all --write docs/CONFORMANCE.md
 
 clean:
 	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo jupyterlab_models/labextension dist

@@ -207,12 +207,12 @@ class ModelStore:
         """Store `obj` as the next version of `name` and return its manifest.
 
         `format_id` picks one of several formats that accept `obj` (e.g. "pt2" for Torch,
-        also implied by `example_inputs=`); by default the first that accepts it. `options`
-        go to that format's `save`.
+        also implied by `example_inputs=` or `example_kwargs=`); by default the first that
+        accepts it. `options` go to that format's `save`.
         """
         name = validate_name(name)
         check_save_fields(description, variable, notebook)
-        if format_id is None and "example_inputs" in options:
+        if format_id is None and ("example_inputs" in options or "example_kwargs" in options):
             format_id = "pt2"  # an example input asks for torch.export, as documented
         fmt = formats.detect(obj) if format_id is None else formats.by_id(format_id)
         if fmt is None or formats.matched_type(obj, fmt) is None:

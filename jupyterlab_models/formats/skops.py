@@ -42,7 +42,15 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
         ) from None
     sio = import_library("skops.io", PIP_PACKAGE)
     path = os.path.join(directory, MODEL_FILE)
-    sio.dump(obj, path)
+    try:
+        sio.dump(obj, path)
+    except sio.exceptions.UnsupportedTypeException as exc:
+        raise ModelStoreError(
+            UNSUPPORTED_TYPE,
+            f"skops cannot store this model, so it is not saved: {str(exc).rstrip('.')}. Its "
+            "format has no place for that object; save another estimator of the same task, or "
+            "export the fitted model to ONNX (skl2onnx) and save the ModelProto",
+        ) from exc
     return {"untrusted": sorted(sio.get_untrusted_types(file=path))}
 
 

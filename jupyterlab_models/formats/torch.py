@@ -3,7 +3,9 @@
 A module is compiled with `torch.jit.script` (a ScriptModule, scripted or traced by the user,
 is saved as it is) and loaded with `torch.jit.load(map_location="cpu")`: the archive holds the
 compiled code, so loading needs no class definition. A module TorchScript cannot compile is
-refused with the compiler's reason and the way out, the "pt2" format (torch.export).
+refused with the compiler's reason and the way out, the "pt2" format (torch.export); so is a
+module with parametrized weights (weight_norm...), which TorchScript compiles into a forward
+that always raises.
 
 The module is saved as the user has it, training flag included; the user's object is not
 changed. torch 2.13 deprecates TorchScript (it still works): its DeprecationWarnings are
@@ -39,6 +41,8 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
     import torch
 
     already_scripted = isinstance(obj, torch.jit.ScriptModule)
+    if not already_scripted:
+        _refuse_parametrizations(torch, obj)
     with _no_deprecation_warnings():
         scripted = obj if already_scripted else _script(torch, obj)
         torch.jit.save(scripted, os.path.join(directory, MODEL_FILE))
@@ -49,6 +53,24 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
         "forward": str(forward.schema) if hasattr(forward, "schema") else None,
         "parameters": sum(p.numel() for p in scripted.parameters()),
     }
+
+
+def _refuse_parametrizations(torch: Any, module: Any) -> None:
+    """TorchScript compiles a parametrized module (weight_norm, spectral_norm, orthogonal...)
+    but its forward then raises at every call: refused before anything is written."""
+    parametrized = [
+        name or "the module"
+        for name, sub in module.named_modules()
+        if torch.nn.utils.parametrize.is_parametrized(sub)
+    ]
+    if parametrized:
+        raise ModelStoreError(
+            UNSUPPORTED_TYPE,
+            f"{class_path(type(module))} has parametrized weights (e.g. weight_norm) in "
+            f"{', '.join(parametrized[:3])}, which TorchScript compiles but cannot run. Save it "
+            'with torch.export instead: format_id="pt2", example_inputs=(x,); or remove them '
+            "first: torch.nn.utils.parametrize.remove_parametrizations(module, 'weight')",
+        )
 
 
 def _script(torch: Any, module: Any) -> Any:

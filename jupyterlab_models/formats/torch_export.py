@@ -1,12 +1,16 @@
 """Torch through torch.export (`pt2`): one `model.pt2` written by `torch.export.save`.
 
 Chosen explicitly, with example inputs: `store.save(module, name, format_id="pt2",
-example_inputs=(x,))` runs `torch.export.export(module, example_inputs)`; a single tensor is
-taken as the one argument. By default every dimension of a tensor argument is `Dim.AUTO`:
-torch.export keeps it dynamic when the module allows it (a batch size) and fixes it otherwise
-(the width a Linear layer needs; also any dimension of size 0 or 1 in the example), so the
-loaded module takes other batch sizes like the original; `dynamic_shapes=` (passed to
-torch.export) overrides this. `extra["inputs"]` and `extra["outputs"]` record the names,
+example_inputs=(x,))` runs `torch.export.export(module, example_inputs, example_kwargs)`; a
+single tensor is taken as the one argument, and `example_kwargs=` (a dict, e.g.
+`{"use_cache": False}`) gives keyword arguments. By default the first dimension of every
+tensor argument is `Dim.AUTO` and the others are fixed: torch.export keeps the batch size
+dynamic when the module allows it (not when the example's is 0 or 1), so the loaded module
+takes other batch sizes like the original; making every dimension dynamic slowed exports from
+seconds to minutes. `dynamic_shapes=` (passed to torch.export) overrides this. Output types
+that are neither tensors nor tuples, lists or dicts (transformers' ModelOutput) are rebuilt by
+their pytree registration: `extra["output_modules"]` names their modules, imported before the
+archive is loaded. `extra["inputs"]` and `extra["outputs"]` record the names,
 dtypes and shapes (a dynamic dimension is a string such as "s77"): calling the loaded module
 with another dtype or a fixed dimension of another size fails. An `ExportedProgram` the user
 exported is saved as it is. Loading gives back what was saved: the callable
@@ -20,6 +24,7 @@ when it holds JSON and raw tensor bytes (and sample inputs that load with weight
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -59,38 +64,44 @@ def save(
     *,
     writer: FileWriter = PLAIN_WRITER,
     example_inputs: Any = None,
+    example_kwargs: Any = None,
     dynamic_shapes: Any = None,
 ) -> dict[str, Any]:
     import torch
 
     extra: dict[str, Any] = {}
     if isinstance(obj, torch.export.ExportedProgram):
-        if example_inputs is not None or dynamic_shapes is not None:
+        if (example_inputs, example_kwargs, dynamic_shapes) != (None, None, None):
             raise ModelStoreError(
                 BAD_REQUEST,
-                "this ExportedProgram is already exported: save it without example_inputs "
-                "and dynamic_shapes",
+                "this ExportedProgram is already exported: save it without example_inputs, "
+                "example_kwargs and dynamic_shapes",
             )
         program, extra["saved"] = obj, "exported_program"
     else:
         args = _example_args(torch, example_inputs)
+        kwargs = _example_kwargs(example_kwargs)
         if dynamic_shapes is None:
-            auto = torch.export.Dim.AUTO
-            dynamic_shapes = tuple(
-                {dim: auto for dim in range(arg.dim())} if isinstance(arg, torch.Tensor) else None
-                for arg in args
-            )
+            dynamic_shapes = _batch_dynamic(torch, obj, args, kwargs)
         try:
-            program = torch.export.export(obj, args, dynamic_shapes=dynamic_shapes)
+            program = torch.export.export(obj, args, kwargs, dynamic_shapes=dynamic_shapes)
         except Exception as exc:
             raise ModelStoreError(
                 UNSUPPORTED_TYPE,
                 f"torch.export cannot export {class_path(type(obj))} with these example "
-                f"inputs: {error_reason(exc)}",
+                f"inputs: {error_reason(exc)}{_hint(exc)}",
             ) from exc
         extra.update(saved="module", training=obj.training)
     path = os.path.join(directory, MODEL_FILE)
-    torch.export.save(program, path)
+    try:
+        torch.export.save(program, path)
+    except Exception as exc:  # e.g. an output type registered without a serialized name
+        raise ModelStoreError(
+            UNSUPPORTED_TYPE,
+            f"torch.export.save cannot save the exported program: {error_reason(exc)}. "
+            "Register the module's output types with torch.utils._pytree.register_dataclass("
+            'cls, serialized_type_name="module.Class"), or return tensors, tuples and dicts',
+        ) from exc
     problem = _unsafe_entry(torch, path)
     if problem is not None:
         raise ModelStoreError(
@@ -101,6 +112,9 @@ def save(
     signature = program.graph_signature
     extra["inputs"] = _specs(program, signature.user_inputs)
     extra["outputs"] = _specs(program, signature.user_outputs)
+    modules = output_modules(program)
+    if modules:
+        extra["output_modules"] = modules
     return extra
 
 
@@ -120,6 +134,60 @@ def _example_args(torch: Any, example_inputs: Any) -> tuple[Any, ...]:
         "example_inputs must be a tensor or a tuple of forward()'s arguments, not "
         f"{class_path(type(example_inputs))}",
     )
+
+
+def _example_kwargs(example_kwargs: Any) -> dict[str, Any]:
+    if example_kwargs is None:
+        return {}
+    if not isinstance(example_kwargs, dict) or not all(isinstance(k, str) for k in example_kwargs):
+        raise ModelStoreError(
+            BAD_REQUEST,
+            "example_kwargs must be a dict of forward()'s keyword arguments (e.g. "
+            '{"use_cache": False}), not ' + class_path(type(example_kwargs)),
+        )
+    return example_kwargs
+
+
+def _batch_dynamic(torch: Any, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Dim.AUTO for the first dimension of every tensor (a batch size; torch.export keeps it
+    dynamic when the module allows it), every other dimension fixed. Every dimension dynamic
+    made exports slow (a Swin-T took minutes instead of seconds)."""
+
+    def spec(value: Any) -> Any:
+        if isinstance(value, torch.Tensor) and value.dim() > 0:
+            return {0: torch.export.Dim.AUTO}
+        return None
+
+    tree_map = torch.utils._pytree.tree_map
+    if not kwargs:
+        return tuple(tree_map(spec, arg) for arg in args)
+    # with keyword arguments, torch.export takes the specs by forward()'s parameter names
+    bound = inspect.signature(module.forward).bind(*args, **kwargs).arguments
+    return {name: tree_map(spec, value) for name, value in bound.items()}
+
+
+def _hint(exc: Exception) -> str:
+    if "Cache" in str(exc):
+        return (
+            ". The module seems to return a cache object (e.g. transformers' DynamicCache), "
+            'which torch.export cannot output: pass example_kwargs={"use_cache": False}'
+        )
+    return ""
+
+
+def output_modules(program: Any) -> list[str]:
+    """The modules of the output types that are not tuples, lists, dicts or torch's own (e.g.
+    transformers' ModelOutput classes): a load imports them first, so that their pytree
+    registrations exist."""
+    found: set[str] = set()
+    pending = [program.call_spec.out_spec] if program.call_spec.out_spec is not None else []
+    while pending:
+        spec = pending.pop()
+        module = getattr(spec.type, "__module__", None) if spec.type is not None else None
+        if module and module.split(".")[0] not in ("builtins", "collections", "torch"):
+            found.add(module)
+        pending.extend(spec.children())
+    return sorted(found)
 
 
 def _specs(program: Any, names: Any) -> list[dict[str, Any]]:
@@ -169,5 +237,7 @@ def load(directory: str, info: Any) -> Any:
             f"{path} holds {problem}, which only loads with pickle: jupyterlab-models never "
             "writes such an archive and does not load it",
         )
+    for module in info.extra.get("output_modules", ()):
+        import_library(module, module.split(".")[0])  # registers the output types
     program = torch.export.load(path)
     return program if info.extra.get("saved") == "exported_program" else program.module()
