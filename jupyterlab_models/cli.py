@@ -21,7 +21,7 @@ import json
 import sys
 from typing import Any
 
-from .manifest import ModelInfo, format_time
+from .manifest import ModelInfo, entry_digest, format_time
 from .protocol import INTEGRITY, ModelStoreError
 from .store import GC_AGE, ModelStore
 
@@ -209,7 +209,8 @@ def _print_info(model: ModelInfo) -> None:
         print(f"{label + ':':<{width}}{value}")
     print("files:")
     for entry in model.files:
-        print(f"  {entry['path']}  {entry['size']} bytes  sha256 {entry['sha256']}")
+        algorithm, hexdigest = entry_digest(entry)
+        print(f"  {entry['path']}  {entry['size']} bytes  {algorithm} {hexdigest}")
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

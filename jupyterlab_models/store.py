@@ -148,8 +148,8 @@ class ModelStore:
         **options: Any,
     ) -> tuple[Any, ModelInfo, list[str]]:
         """(object, manifest, warnings): warnings name library versions that differ from
-        the ones the model was saved with in a way that may matter. Every file's sha256 is
-        checked while it is read; a mismatch raises `integrity`."""
+        the ones the model was saved with in a way that may matter. Every file's digest is
+        checked before the library parses it; a mismatch raises `integrity`."""
         info = self.info(name, version)
         fmt = formats.by_id(info.format)
         try:
@@ -158,12 +158,14 @@ class ModelStore:
             raise ModelStoreError(
                 BAD_REQUEST, f"a load of a {fmt.FORMAT_ID!r} model takes no such option: {exc}"
             ) from None
-        with self.storage.local_copy(info, progress) as directory:
+        with self.storage.local_copy(info, progress) as files:
             try:
-                obj = fmt.load(directory, info, **options)
+                obj = fmt.load(files, info, **options)
             except (ModelStoreError, MemoryError):
                 raise
             except Exception as exc:
+                if exc is files.read_error:  # the store's read, not the library: as it is
+                    raise
                 raise self._load_error(exc, info, fmt) from exc
         return obj, info, version_warnings(info, fmt)
 

@@ -44,6 +44,7 @@ from .layout import (
 from .locks import DirLock, gc_locked_dirs, locked_dir
 from .safe import Dir
 from .stamps import Stamp, path_stamp, stamp_of
+from .verified import LocalFiles
 
 
 class LocalStorage:
@@ -221,12 +222,12 @@ class LocalStorage:
         return f"{self.root}{os.sep}{name}{os.sep}{version}{os.sep}{MANIFEST}"
 
     @contextmanager
-    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[str]:
-        """The version's directory, once it holds exactly the files of the manifest and each
-        matches it."""
+    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[LocalFiles]:
+        """The version's files for a format's load, verified as verified.py says."""
         with self._version(info) as version:
-            verify_files(version, info, progress)
-            yield version.path
+            with LocalFiles(version, info, progress) as files:
+                yield files
+                files.finish()
 
     def verify(self, info: ModelInfo, progress: Progress | None = None) -> None:
         with self._version(info) as version:
@@ -324,7 +325,7 @@ class LocalStorage:
         with self._root() as root:
             if root is None:
                 return removed
-            for name, collect in ((STAGING, _gc_staging), (TRASH, _gc_trash)):
+            for name, collect in ((STAGING, gc_locked_dirs), (TRASH, _gc_trash)):
                 try:
                     directory = root.sub(name, "bookkeeping directory")
                 except FileNotFoundError:
@@ -371,10 +372,6 @@ def _raise_highest(root: Dir, name: str, version: int) -> None:
         with numbers.create(temporary) as f:
             write_synced(f, f"{version}\n".encode("ascii"))
         numbers.rename(temporary, numbers, name)
-
-
-def _gc_staging(staging: Dir, older_than: float) -> list[str]:
-    return gc_locked_dirs(staging, older_than)
 
 
 def _gc_trash(trash: Dir, older_than: float) -> list[str]:

@@ -21,7 +21,17 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from .. import faults
-from ..manifest import FileEntry, ModelInfo, checked, format_time, manifest_bytes, utc_now
+from ..manifest import (
+    BLAKE3,
+    FileEntry,
+    ModelInfo,
+    checked,
+    entry_digest,
+    file_entry,
+    format_time,
+    manifest_bytes,
+    utc_now,
+)
 from ..names import name_problem
 from ..protocol import BAD_REQUEST, INTERNAL, LIBRARY_MISSING, NOT_FOUND, ModelStoreError
 from .credentials import has_password, scrub
@@ -29,6 +39,7 @@ from .files import (
     Counter,
     FileWriter,
     Staged,
+    check_digest,
     copy_hashed,
     integrity_error,
     staged_paths,
@@ -45,6 +56,7 @@ from .layout import (
     version_number,
 )
 from .locks import gc_private_scratch, private_scratch
+from .verified import DownloadedFiles
 
 MAX_CLAIM_ATTEMPTS = 1000
 
@@ -189,12 +201,12 @@ class RemoteStorage:
         return self.path(name, version, MANIFEST)
 
     @contextmanager
-    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[str]:
+    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[DownloadedFiles]:
         """The version's files downloaded into a local temporary directory, each hashed while
         it streams in; the directory is removed afterwards."""
         with private_scratch() as directory:
             self._stream_files(info, progress, directory)
-            yield directory
+            yield DownloadedFiles(directory, info)
 
     def verify(self, info: ModelInfo, progress: Progress | None = None) -> None:
         self._stream_files(info, progress, None)
@@ -209,16 +221,14 @@ class RemoteStorage:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
             try:
                 with self.fs.open(source, "rb") as f, _maybe_open(target) as out:
-                    size, sha256 = copy_hashed(f, out, counter, limit=entry["size"])
+                    algorithm = entry_digest(entry)[0]
+                    size, digest = copy_hashed(f, out, counter, entry["size"], algorithm)
             except FileNotFoundError:
                 raise integrity_error(info, entry["path"], "is missing") from None
-            if size != entry["size"]:
+            if size < entry["size"]:
                 problem = f"has {size} bytes, expected {entry['size']}"
-                if size > entry["size"]:
-                    problem = f"has more than {entry['size']} bytes"
                 raise integrity_error(info, entry["path"], problem)
-            if sha256 != entry["sha256"]:
-                raise integrity_error(info, entry["path"], "does not match its sha256")
+            check_digest(info, entry, size, digest)
 
     # writing
 
@@ -266,8 +276,8 @@ class RemoteStorage:
                 uploaded.append(target)
                 with open(os.path.join(staging, *path.split("/")), "rb") as f:
                     with self.fs.open(target, "wb") as out:
-                        size, sha256 = copy_hashed(f, out, counter)
-                files.append({"path": path, "size": size, "sha256": sha256})
+                        size, digest = copy_hashed(f, out, counter)
+                files.append(file_entry(path, size, BLAKE3, digest))
                 faults.point("uploading")
             info = checked(make_info(version, files))
             data = manifest_bytes(info)
