@@ -11,13 +11,8 @@ import pytest
 from jupyterlab_models import ModelStore
 from jupyterlab_models.storage import files as storage_files
 
-
-def _lightgbm(data):
-    import lightgbm
-
-    X, y = data
-    model = lightgbm.LGBMClassifier(n_estimators=5, num_leaves=4, verbose=-1).fit(X, y)
-    return model, "model.txt", lambda path: model.booster_.save_model(path, num_iteration=-1)
+# LightGBM is not one: its model_to_string serializes a model over 1 MB twice (formats/
+# lightgbm.py), so it writes its file itself and the store hashes it after.
 
 
 def _xgboost(data):
@@ -50,7 +45,7 @@ def _skops(data):
 
 
 @pytest.mark.parametrize(
-    "make", [_lightgbm, _xgboost, _xgboost_booster, _catboost, _skops], ids=lambda f: f.__name__
+    "make", [_xgboost, _xgboost_booster, _catboost, _skops], ids=lambda f: f.__name__
 )
 def test_byte_formats_write_the_librarys_file_without_reading_it_back(
     make, data, tmp_path, monkeypatch
