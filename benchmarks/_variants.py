@@ -12,7 +12,6 @@ per process.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from contextlib import contextmanager
 from typing import Any
@@ -117,115 +116,12 @@ def proposed():
         filelock.FileLock, _local.hash_and_sync = saved
 
 
-# --- measured and rejected: the load's sha256 pass beside the library's load -----------------
+# --- measured, rejected and removed (issue #19) ------------------------------------------------
 #
-# A load hashes every file, then lets the library read it. Running the hash in a thread beside
-# the library's load would let a corrupted file reach the library's parser before the hash
-# says so; the store verifies first on purpose (RESULTS.md). Measured: no gain on 2 busy cores
-# (torch.jit.load and onnx.load are CPU-bound too).
+# `load_overlap` (the hash in a thread beside the library's load) and `remembered` (skip the
+# hash of a file whose stat this process saw verified) were measured against the sha256 pass
+# and rejected (RESULTS.md): both let unverified bytes reach a parser. Since issue #19 a load
+# reads each file once, hashes it with BLAKE3 and parses those very bytes, so neither applies
+# to the load code any more; their figures stay in RESULTS.md.
 
-OVERLAP_MIN_BYTES = 16 << 20
-
-
-@contextmanager
-def local_copy_overlapped(self: Any, info: Any, progress: Any) -> Any:
-    """LocalStorage.local_copy that lets the format read the files while their sha256 is
-    checked in a thread; on a mismatch the integrity error is raised when the load ends."""
-    directory = os.path.join(self.root, info.name, str(info.version))
-    if info.size_bytes < OVERLAP_MIN_BYTES:  # a thread costs more than it saves
-        _files.verify_files(directory, info, progress)
-        yield directory
-        return
-    error: list[BaseException] = []
-
-    def verify() -> None:
-        try:
-            _files.verify_files(directory, info, progress)
-        except BaseException as exc:  # noqa: BLE001
-            error.append(exc)
-
-    thread = threading.Thread(target=verify)
-    thread.start()
-    try:
-        yield directory
-    finally:
-        thread.join()
-    if error:
-        raise error[0]
-
-
-@contextmanager
-def load_overlap():
-    saved = _local.LocalStorage.local_copy
-    _local.LocalStorage.local_copy = local_copy_overlapped
-    try:
-        yield
-    finally:
-        _local.LocalStorage.local_copy = saved
-
-
-# --- measured and rejected: no second hash of a file this process hashed ---------------------
-#
-# It changes what a load promises (README: "every load verifies the hashes first"). This
-# remembers, per file, the sha256 this process computed (at save or at a verified load) with
-# the file's (st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns); a load whose files all still
-# have that stat and that sha256 in the manifest skips the hash. Any write to a file changes
-# its ctime, which user space cannot set back; what it does not catch is a change under an
-# unchanged inode and ctime (bit rot, a write below the file system), which the store's
-# promise covers and which `jupyter models verify` alone would then find.
-
-# Keyed by (st_dev, st_ino): a save hashes the files in the staging directory, which is then
-# renamed; the files keep their inode and their ctime.
-_VERIFIED: dict[tuple[int, int], tuple[tuple[int, ...], str]] = {}
-
-
-def _stat_key(path: str) -> tuple[tuple[int, int], tuple[int, ...]]:
-    st = os.stat(path)
-    return (st.st_dev, st.st_ino), (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _remember(directory: str, entries: list[dict[str, Any]]) -> None:
-    for entry in entries:
-        inode, stamp = _stat_key(os.path.join(directory, *entry["path"].split("/")))
-        _VERIFIED[inode] = (stamp, entry["sha256"])
-
-
-def _known(path: str, sha256: str) -> bool:
-    inode, stamp = _stat_key(path)
-    return _VERIFIED.get(inode) == (stamp, sha256)
-
-
-def hash_and_sync_remembered(directory: str, writer: Any, progress: Any) -> list[Any]:
-    entries = _HASH_AND_SYNC(directory, writer, progress)
-    _remember(directory, entries)
-    return entries
-
-
-_VERIFY_FILES = _files.verify_files
-
-
-def verify_files_remembered(directory: str, info: Any, progress: Any) -> None:
-    try:
-        known = all(
-            _known(os.path.join(directory, *e["path"].split("/")), e["sha256"]) for e in info.files
-        )
-    except OSError:
-        known = False
-    if known:
-        return
-    _VERIFY_FILES(directory, info, progress)
-    _remember(directory, info.files)
-
-
-@contextmanager
-def remembered():
-    saved = _local.hash_and_sync, _local.verify_files
-    _local.hash_and_sync = hash_and_sync_remembered
-    _local.verify_files = verify_files_remembered
-    try:
-        yield
-    finally:
-        _local.hash_and_sync, _local.verify_files = saved
-
-
-VARIANTS = {"proposed": proposed, "load_overlap": load_overlap, "remembered": remembered}
+VARIANTS = {"proposed": proposed}

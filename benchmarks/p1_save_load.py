@@ -170,7 +170,7 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
         rows.append(
             Row(
                 "P1",
-                f"{case.label} save, sha256 vs size only ({size}, {HASH_REPS_FACTOR * reps} reps)",
+                f"{case.label} save, hashed vs size only ({size}, {HASH_REPS_FACTOR * reps} reps)",
                 ms(ours),
                 ms(bare),
                 ours / bare,
@@ -178,7 +178,7 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
                 judge(args.smoke, ours / bare <= HASH_TARGET),
                 "issue #4's hashing budget; baseline: the same ModelStore.save with "
                 "files.hash_file patched to record each file's size only (no read, no "
-                "sha256) and files.sha256_of (the writer's hash beside the write) to "
+                "BLAKE3) and files.digest_of (the writer's hash beside the write) to "
                 "return a dummy digest, the writes and fsyncs unchanged; the two saves "
                 f"alternated {HASH_REPS_FACTOR}x as often as the rows above",
                 {"times": hash_times},
@@ -189,23 +189,23 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
 
 @contextmanager
 def sizes_only():
-    """A save without any sha256: files.hash_file records the size of a file without
-    reading it, and files.sha256_of (the hash a store's writer takes beside a format's write)
+    """A save without any digest: files.hash_file records the size of a file without
+    reading it, and files.digest_of (the hash a store's writer takes beside a format's write)
     returns at once (the manifest gets a dummy digest; never loaded)."""
     from jupyterlab_models.storage import files
 
-    real = files.hash_file, files.sha256_of
+    real = files.hash_file, files.digest_of
 
     def size_only(directory, path, writer, counter):
         size = os.path.getsize(os.path.join(directory, path))
         counter.add(size)
-        return {"path": path, "size": size, "sha256": "0" * 64}
+        return {"path": path, "size": size, "digest": "blake3:" + "0" * 64}
 
-    files.hash_file, files.sha256_of = size_only, lambda data: "0" * 64
+    files.hash_file, files.digest_of = size_only, lambda data, algorithm="blake3": "0" * 64
     try:
         yield
     finally:
-        files.hash_file, files.sha256_of = real
+        files.hash_file, files.digest_of = real
 
 
 if __name__ == "__main__":

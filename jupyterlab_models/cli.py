@@ -29,7 +29,7 @@ import unicodedata
 import warnings
 from typing import Any
 
-from .manifest import ModelInfo, format_time
+from .manifest import ModelInfo, entry_digest, format_time
 from .protocol import INTEGRITY, ModelStoreError
 from .store import GC_AGE, ModelStore
 
@@ -227,8 +227,9 @@ def _print_info(model: ModelInfo) -> None:
         print(f"{printable(label) + ':':<{width}}{printable(value)}")
     print("files:")
     for entry in model.files:
-        path, sha256 = printable(entry["path"]), printable(entry["sha256"])
-        print(f"  {path}  {entry['size']} bytes  sha256 {sha256}")
+        algorithm, hexdigest = entry_digest(entry)
+        path, hexdigest = printable(entry["path"]), printable(hexdigest)
+        print(f"  {path}  {entry['size']} bytes  {algorithm} {hexdigest}")
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

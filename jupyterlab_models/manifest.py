@@ -18,20 +18,45 @@ from typing import Any, NoReturn, TypedDict
 
 from .protocol import INTEGRITY, ModelStoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # what a save writes; READABLE lists what a load accepts
+READABLE_SCHEMAS = (1, 2)  # 1: files' `sha256`; 2: files' `digest`, "<algorithm>:<hex>"
 MAX_MANIFEST_BYTES = 16 << 20  # a manifest is a few KB; a bigger file is not one
 MAX_JSON_DEPTH = 32  # nesting of objects and lists in a manifest (its `extra` included)
 MAX_VERSION = 2**53 - 1  # JSON readers that use doubles (the panel) read up to this exactly
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# Schema 2 names each file's hash: BLAKE3 for every new version; sha256 stays a known name.
+_DIGEST = re.compile(r"(blake3|sha256):([0-9a-f]{64})")
+BLAKE3 = "blake3"
+SHA256 = "sha256"
 
 
-class FileEntry(TypedDict):
-    """One stored file: a relative POSIX path inside the version, its size and sha256 (hex)."""
-
+class _PathAndSize(TypedDict):
     path: str
     size: int
+
+
+class FileEntry(_PathAndSize, total=False):
+    """One stored file: a relative POSIX path inside the version, its size, and its hash:
+    `digest` ("blake3:<64 hex>") in schema 2, `sha256` (64 hex) in schema 1. Read the hash
+    with `entry_digest`, never a key."""
+
+    digest: str
     sha256: str
+
+
+def entry_digest(entry: FileEntry) -> tuple[str, str]:
+    """(algorithm, hex digest) of a validated file entry of either schema."""
+    digest = entry.get("digest")
+    if digest is None:
+        return SHA256, entry["sha256"]
+    algorithm, _, hexdigest = digest.partition(":")
+    return algorithm, hexdigest
+
+
+def file_entry(path: str, size: int, algorithm: str, hexdigest: str) -> FileEntry:
+    """A schema 2 (SCHEMA_VERSION) file entry."""
+    return {"path": path, "size": size, "digest": f"{algorithm}:{hexdigest}"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,11 +102,11 @@ class ModelInfo:
         if not isinstance(data, dict):
             _invalid("it is not a JSON object")
         schema = data.get("schema_version")
-        if schema != SCHEMA_VERSION:
+        if type(schema) is not int or schema not in READABLE_SCHEMAS:
             newer = type(schema) is int and schema > SCHEMA_VERSION
             _invalid(
                 f"unknown schema_version {schema!r} "
-                f"(this version of jupyterlab-models reads {SCHEMA_VERSION})"
+                f"(this version of jupyterlab-models reads 1 and {SCHEMA_VERSION})"
                 + (": a newer jupyterlab-models wrote it; upgrade to read it" if newer else "")
             )
         if not _FIELD_SET <= data.keys():
@@ -96,7 +121,7 @@ class ModelInfo:
                 _invalid(f"field {name!r} has the wrong type ({type(value).__name__})")
         if not 1 <= values["version"] <= MAX_VERSION:
             _invalid(f"version must be at least 1 and at most {MAX_VERSION}")
-        files = [_check_file(entry) for entry in values["files"]]
+        files = [_check_file(entry, schema) for entry in values["files"]]
         if sum(entry["size"] for entry in files) != values["size_bytes"]:
             _invalid("size_bytes is not the sum of the file sizes")
         values["files"] = files
@@ -267,10 +292,14 @@ def _parse_deferred(text: bytes | memoryview) -> dict[str, Any]:
     return values
 
 
-def _check_file(entry: object) -> FileEntry:
-    if not isinstance(entry, dict) or set(entry) != {"path", "size", "sha256"}:
-        _invalid("each file must be an object with exactly path, size and sha256")
-    path, size, sha256 = entry["path"], entry["size"], entry["sha256"]
+def _check_file(entry: object, schema: int) -> FileEntry:
+    key = "sha256" if schema == 1 else "digest"
+    if not isinstance(entry, dict) or set(entry) != {"path", "size", key}:
+        _invalid(
+            f"each file of a schema {schema} manifest must be an object with exactly path, "
+            f"size and {key}"
+        )
+    path, size, digest = entry["path"], entry["size"], entry[key]
     if not isinstance(path, str) or not path:
         _invalid("a file path must be a non-empty string")
     # Paths are relative POSIX paths inside the version directory: nothing that could escape it.
@@ -280,9 +309,13 @@ def _check_file(entry: object) -> FileEntry:
         _invalid(f"file path {path!r} must not contain '..', '.' or empty parts")
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         _invalid(f"file {path!r} has an invalid size")
-    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-        _invalid(f"file {path!r} has an invalid sha256")
-    return {"path": path, "size": size, "sha256": sha256}
+    if schema == 1:
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            _invalid(f"file {path!r} has an invalid sha256")
+        return {"path": path, "size": size, "sha256": digest}
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        _invalid(f"file {path!r} has an invalid digest (expected blake3:<64 hex digits>)")
+    return {"path": path, "size": size, "digest": digest}
 
 
 # --- the manifest file ----------------------------------------------------------------------

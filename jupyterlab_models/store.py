@@ -152,18 +152,20 @@ class ModelStore:
         **options: Any,
     ) -> tuple[Any, ModelInfo, list[str]]:
         """(object, manifest, warnings): warnings name library versions that differ from
-        the ones the model was saved with in a way that may matter. Every file's sha256 is
-        checked while it is read; a mismatch raises `integrity`."""
+        the ones the model was saved with in a way that may matter. Every file's digest is
+        checked before the library parses it; a mismatch raises `integrity`."""
         info = self.info(name, version)
         fmt = formats.by_id(info.format)
         # An unknown option is the caller's mistake (TypeError), not a damaged model.
         inspect.signature(fmt.load).bind("", info, **options)
-        with self.storage.local_copy(info, progress) as directory:
+        with self.storage.local_copy(info, progress) as files:
             try:
-                obj = fmt.load(directory, info, **options)
+                obj = fmt.load(files, info, **options)
             except (ModelStoreError, OptionError, MemoryError):
                 raise
             except Exception as exc:
+                if exc is files.read_error:  # the store's read, not the library: as it is
+                    raise
                 raise self._load_error(exc, info, fmt) from exc
         return obj, info, version_warnings(info, fmt)
 

@@ -75,10 +75,24 @@ export interface IProgressEvent {
 
 export type KernelMessage = IOkReply | IErrorReply | IProgressEvent;
 
+/**
+ * One stored file. Schema 2 manifests name the hash in `digest`
+ * ("blake3:<64 hex>"); schema 1 manifests have `sha256` (64 hex) instead.
+ */
 export interface IFileEntry {
   path: string;
   size: number;
-  sha256: string;
+  digest?: string;
+  sha256?: string;
+}
+
+/** The (algorithm, hex digest) of a file entry of either schema. */
+export function fileDigest(entry: IFileEntry): [string, string] {
+  if (entry.digest !== undefined) {
+    const at = entry.digest.indexOf(':');
+    return [entry.digest.slice(0, at), entry.digest.slice(at + 1)];
+  }
+  return ['sha256', entry.sha256 ?? ''];
 }
 
 /** A stored model version: the manifest. */

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ..manifest import ModelInfo
 from ..protocol import LIBRARY_MISSING, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 
 # The writer of a format called outside a store (it only writes); a store passes its own.
 PLAIN_WRITER = FileWriter()
@@ -36,8 +37,11 @@ class Format(Protocol):
         are the format's own keywords (e.g. `example_inputs` for "pt2"); an unknown one
         raises TypeError."""
 
-    def load(self, directory: str, info: ModelInfo, **options: Any) -> Any:
-        """The object stored in `directory`, whose files match `info`."""
+    def load(self, files: VersionFiles, info: ModelInfo, **options: Any) -> Any:
+        """The object stored in the version's `files`: `files.read(path)` gives a file's
+        bytes, read once and verified (for libraries that parse bytes: what was hashed is
+        what is parsed), `files.directory` a local directory whose files were all verified
+        first (for libraries that only open paths)."""
 
     def library_versions(self) -> dict[str, str]:
         """Installed versions of the distributions it needs, the library's own first (the

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, import_library, matched_type
 from .values import decode_value, encode_value
 from .versions import distribution_versions
@@ -48,7 +49,15 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
             UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it"
         )
     params = {k: _json_param(v) for k, v in obj.get_params().items()}
-    obj.save_model(os.path.join(directory, MODEL_FILE), format="cbm")
+    path = os.path.join(directory, MODEL_FILE)
+    # The bytes save_model(path, format="cbm") writes, made in memory (the same serializer as
+    # CatBoost's pickling; a test checks they are the file's) and written through the writer,
+    # which hashes them on the way; the file save where this CatBoost has no such call.
+    serialize = getattr(obj, "_serialize_model", None)
+    if serialize is not None:
+        writer.write(path, serialize())
+    else:
+        obj.save_model(path, format="cbm")
     return {
         "class": matched_type(obj, sys.modules[__name__]),
         "params": {k: encode_value(v, f"parameter {k!r}") for k, v in params.items()},
@@ -65,15 +74,15 @@ def _json_param(value: Any) -> Any:
     return value
 
 
-def load(directory: str, info: Any) -> Any:
+def load(files: VersionFiles, info: Any) -> Any:
     catboost = import_library("catboost", PIP_PACKAGE)
     path = info.extra["class"]
     if path not in TYPES:
         raise ModelStoreError(UNSUPPORTED_TYPE, f"unknown CatBoost model class {path!r}")
     model = getattr(catboost, path.rsplit(".", 1)[1])()
     model.set_params(**{k: decode_value(v) for k, v in info.extra["params"].items()})
-    # Read from a stream: load_model(fname) would replace the parameters set above with the
-    # training options stored in the file, a stream keeps them (as CatBoost's own copy does).
-    with open(os.path.join(directory, MODEL_FILE), "rb") as f:
-        model.load_model(stream=f)
+    # Read from the verified bytes: load_model(fname) would replace the parameters set above
+    # with the training options stored in the file, a blob keeps them (as CatBoost's own copy
+    # does).
+    model.load_model(blob=files.read(MODEL_FILE))
     return model

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, import_library
 from .values import encode_value
 from .versions import distribution_versions
@@ -76,6 +77,7 @@ def save(
     }
 
 
-def load(directory: str, info: Any) -> Any:
+def load(files: VersionFiles, info: Any) -> Any:
     catboost = import_library("catboost", PIP_PACKAGE)
-    return catboost.Pool("quantized://" + os.path.join(directory, POOL_FILE))
+    # A quantized pool loads from a path only: every file verified first (verified.py).
+    return catboost.Pool("quantized://" + os.path.join(files.directory, POOL_FILE))

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from . import tensorflow
 from .base import PLAIN_WRITER, import_library, matched_type
 from .versions import distribution_versions
@@ -129,14 +130,15 @@ def _entries(config: Any) -> Iterator[dict[str, Any]]:
             stack.extend(item)
 
 
-def load(directory: str, info: Any) -> Any:
+def load(files: VersionFiles, info: Any) -> Any:
     library = info.extra.get("library")
     if library not in LIBRARIES:
         raise ModelStoreError(
             UNSUPPORTED_TYPE, f"unknown Keras library {library!r} in the manifest"
         )
     keras = import_library(library, LIBRARIES[library])
-    path = os.path.join(directory, MODEL_FILE)
+    # Keras opens its archive by path: every file verified first (verified.py).
+    path = os.path.join(files.directory, MODEL_FILE)
     if library == "tf_keras":
         _check_tf_keras_classes(keras, path, library)
     try:

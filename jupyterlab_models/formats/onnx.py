@@ -17,6 +17,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, import_library
 from .versions import distribution_versions
 
@@ -125,14 +126,18 @@ def _value_info(onnx: Any, value: Any) -> dict[str, Any]:
     return spec
 
 
-def load(directory: str, info: Any) -> Any:
+def load(files: VersionFiles, info: Any) -> Any:
     onnx = import_library("onnx", PIP_PACKAGE)
     from onnx.external_data_helper import load_external_data_for_tensor, uses_external_data
 
-    model = onnx.load(os.path.join(directory, MODEL_FILE), load_external_data=False)
-    for tensor in _tensors(model):
-        if uses_external_data(tensor):
-            # onnx refuses a location outside `directory`
+    # The verified bytes are the bytes parsed (what onnx.load(path) does after reading them).
+    model = onnx.load_model_from_string(files.read(MODEL_FILE))
+    external = [tensor for tensor in _tensors(model) if uses_external_data(tensor)]
+    if external:
+        # onnx reads external data by path only: every file verified first (verified.py);
+        # it refuses a location outside the directory.
+        directory = files.directory
+        for tensor in external:
             load_external_data_for_tensor(tensor, directory)
             tensor.ClearField("data_location")
     return model

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, UNTRUSTED, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, OptionError, import_library
 from .versions import distribution_versions
 
@@ -41,9 +42,8 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
             UNSUPPORTED_TYPE, "the model is not fitted: call fit() before saving it"
         ) from None
     sio = import_library("skops.io", PIP_PACKAGE)
-    path = os.path.join(directory, MODEL_FILE)
     try:
-        sio.dump(obj, path)
+        data = sio.dumps(obj)  # the bytes sio.dump writes, through the writer (hashed on the way)
     except sio.exceptions.UnsupportedTypeException as exc:
         raise ModelStoreError(
             UNSUPPORTED_TYPE,
@@ -51,18 +51,19 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
             "format has no place for that object; save another estimator of the same task, or "
             "export the fitted model to ONNX (skl2onnx) and save the ModelProto",
         ) from exc
-    return {"untrusted": sorted(sio.get_untrusted_types(file=path))}
+    writer.write(os.path.join(directory, MODEL_FILE), data)
+    return {"untrusted": sorted(sio.get_untrusted_types(data=data))}
 
 
-def load(directory: str, info: Any, *, trusted: list[str] | None = None) -> Any:
+def load(files: VersionFiles, info: Any, *, trusted: list[str] | None = None) -> Any:
     if trusted is not None and (
         not isinstance(trusted, (list, tuple)) or not all(isinstance(t, str) for t in trusted)
     ):
         raise OptionError("trusted must be a list of type names (str)")
     sio = import_library("skops.io", PIP_PACKAGE)
     import_library("sklearn", "scikit-learn")
-    path = os.path.join(directory, MODEL_FILE)
-    untrusted = sorted(sio.get_untrusted_types(file=path))
+    data = files.read(MODEL_FILE)  # verified: skops parses the bytes that were hashed
+    untrusted = sorted(sio.get_untrusted_types(data=data))
     missing = [name for name in untrusted if name not in (trusted or ())]
     if missing:
         raise ModelStoreError(
@@ -72,4 +73,4 @@ def load(directory: str, info: Any, *, trusted: list[str] | None = None) -> Any:
             "trusted=[...] with every one of them",
             details={"untrusted": untrusted},
         )
-    return sio.load(path, trusted=untrusted)
+    return sio.loads(data, trusted=untrusted)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, class_path, import_library
 from .versions import distribution_versions
 
@@ -70,6 +71,7 @@ def _callable_functions(tf: Any, obj: Any) -> list[str]:
     return found
 
 
-def load(directory: str, info: Any) -> Any:
+def load(files: VersionFiles, info: Any) -> Any:
     tf = import_library("tensorflow", PIP_PACKAGE)
-    return tf.saved_model.load(os.path.join(directory, SAVED_MODEL_DIR))
+    # A SavedModel is a directory read by path: every file verified first (verified.py).
+    return tf.saved_model.load(os.path.join(files.directory, SAVED_MODEL_DIR))

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, class_path, import_library
 from .versions import distribution_versions
 
@@ -105,7 +106,10 @@ def _no_deprecation_warnings() -> Iterator[None]:
         yield
 
 
-def load(directory: str, info: Any) -> Any:
+def load(files: VersionFiles, info: Any) -> Any:
     torch = import_library("torch", PIP_PACKAGE)
+    # By path: torch.jit.load of a buffer copies it three times (10x slower here); the path
+    # opens the very file that was verified (verified.py).
+    path = files.path(MODEL_FILE)
     with _no_deprecation_warnings():
-        return torch.jit.load(os.path.join(directory, MODEL_FILE), map_location="cpu")
+        return torch.jit.load(path, map_location="cpu")

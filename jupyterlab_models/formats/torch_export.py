@@ -34,6 +34,7 @@ from typing import Any
 
 from ..protocol import BAD_REQUEST, INTEGRITY, UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, class_path, import_library
 from .torch import error_reason
 from .versions import distribution_versions
@@ -227,9 +228,10 @@ def _unsafe_entry(torch: Any, path: str) -> str | None:
     return None
 
 
-def load(directory: str, info: Any) -> Any:
+def load(files: VersionFiles, info: Any) -> Any:
     torch = import_library("torch", PIP_PACKAGE)
-    path = os.path.join(directory, MODEL_FILE)
+    # torch.export.load and the archive check open the file by path: verified first.
+    path = os.path.join(files.directory, MODEL_FILE)
     problem = _unsafe_entry(torch, path)
     if problem is not None:
         raise ModelStoreError(

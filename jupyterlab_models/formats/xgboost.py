@@ -12,6 +12,7 @@ from a manifest), or a Booster; a subclass of one of them is saved, and loaded, 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
+from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, import_library, matched_type
 from .values import decode_value, encode_value
 from .versions import distribution_versions
@@ -57,9 +59,8 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
     extra: dict[str, Any] = {"wrapper": wrapper}
     if wrapper is not None:
         extra.update(_wrapper_params(obj))
-    # The wrapper's save_model also records its estimator type in the file.
-    obj.save_model(os.path.join(directory, MODEL_FILE))
     booster = obj if wrapper is None else obj.get_booster()
+    writer.write(os.path.join(directory, MODEL_FILE), _ubj(obj, booster, wrapper))
     extra["n_features"] = booster.num_features()
     extra["feature_names"] = encode_value(booster.feature_names, "the feature names")
     extra["boosted_rounds"] = booster.num_boosted_rounds()
@@ -78,19 +79,32 @@ def _wrapper_params(model: Any) -> dict[str, Any]:
     }
 
 
-def load(directory: str, info: Any) -> Any:
+def _ubj(obj: Any, booster: Any, wrapper: str | None) -> bytes:
+    """The bytes `obj.save_model("model.ubj")` writes, in memory (for the writer): a
+    wrapper's save_model records its estimator type in the booster's attributes around the
+    save, as done here."""
+    if wrapper is None:
+        return bytes(booster.save_raw("ubj"))
+    booster.set_attr(scikit_learn=json.dumps({"_estimator_type": obj._get_type()}))
+    try:
+        return bytes(booster.save_raw("ubj"))
+    finally:
+        booster.set_attr(scikit_learn=None)
+
+
+def load(files: VersionFiles, info: Any) -> Any:
     xgboost = import_library("xgboost", PIP_PACKAGE)
-    path = os.path.join(directory, MODEL_FILE)
+    data = bytearray(files.read(MODEL_FILE))  # verified; XGBoost parses a buffer as a file
     wrapper = info.extra["wrapper"]
     if wrapper is None:
-        return xgboost.Booster(model_file=path)
+        return xgboost.Booster(model_file=data)
     if wrapper not in WRAPPERS:
         raise ModelStoreError(UNSUPPORTED_TYPE, f"unknown XGBoost wrapper class {wrapper!r}")
     import_library("sklearn", "scikit-learn")
     params = {k: decode_value(v) for k, v in info.extra["params"].items()}
     params.update(dict.fromkeys(info.extra["nan_params"], math.nan))
     model = getattr(xgboost.sklearn, wrapper.rsplit(".", 1)[1])(**params)
-    model.load_model(path)
+    model.load_model(data)
     # load_model overwrites some hyper-parameters with the booster's configuration; the
     # original had the ones it was created with (parameters that are not attributes went to
     # `kwargs` and were left alone).

@@ -19,6 +19,7 @@ from ..protocol import ModelStoreError
 from .files import Staged
 from .layout import Listing, MakeInfo, Manifests, Progress
 from .local import LocalStorage
+from .verified import VersionFiles
 
 
 class Storage(Protocol):
@@ -47,8 +48,11 @@ class Storage(Protocol):
     def manifest_path(self, name: str, version: int) -> str:
         """Where a manifest lives, for messages."""
 
-    def local_copy(self, info: ModelInfo, progress: Progress | None) -> AbstractContextManager[str]:
-        """A local directory holding the version's files, each verified against `info`."""
+    def local_copy(
+        self, info: ModelInfo, progress: Progress | None
+    ) -> AbstractContextManager[VersionFiles]:
+        """The version's files for a format's load (verified.py): each verified against
+        `info` before a library parses it."""
 
     def verify(self, info: ModelInfo, progress: Progress | None = None) -> None:
         """Check every file of a version against its manifest; raises `integrity`."""

@@ -13,18 +13,41 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from ..manifest import FileEntry, ModelInfo
+from .. import faults
+from ..manifest import BLAKE3, SHA256, FileEntry, ModelInfo, entry_digest, file_entry
 from ..protocol import INTEGRITY, UNSUPPORTED_TYPE, ModelStoreError
 from .layout import MANIFEST, RESERVED, Progress
 from .safe import Dir, describe
 
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # a streamed copy (uploads, downloads)
+BIG_CHUNK = 16 << 20  # a local file hashed in place: BLAKE3 spreads a big update over cores
 OVERLAP_MIN_BYTES = 8 << 20  # from this size on, hashing runs in a thread beside the I/O
+THREADS_MIN_BYTES = 4 << 20  # from this size on, BLAKE3 hashes on every core (its AUTO)
 
 
 # --- hashing ---------------------------------------------------------------------------------
+
+
+def new_hash(algorithm: str, size: int) -> Any:
+    """A hash object of the manifest's `algorithm` for `size` bytes: BLAKE3 (multi-threaded
+    for big data) or, for versions written before schema 2, sha256."""
+    if algorithm == BLAKE3:
+        import blake3
+
+        threads = blake3.blake3.AUTO if size >= THREADS_MIN_BYTES else 1
+        return blake3.blake3(max_threads=threads)
+    if algorithm == SHA256:
+        return hashlib.sha256()
+    raise ModelStoreError(INTEGRITY, f"unknown digest algorithm {algorithm!r}")
+
+
+def digest_of(data: memoryview | bytes, algorithm: str = BLAKE3) -> str:
+    """The hex digest of `data` (BLAKE3 unless said otherwise)."""
+    digest = new_hash(algorithm, len(data))
+    digest.update(data)
+    return digest.hexdigest()
 
 
 class Counter:
@@ -40,25 +63,28 @@ class Counter:
 
 
 def copy_hashed(
-    source: BinaryIO, sink: BinaryIO | None, counter: Counter, limit: int | None = None
+    source: BinaryIO,
+    sink: BinaryIO | None,
+    counter: Counter,
+    limit: int | None = None,
+    algorithm: str = BLAKE3,
 ) -> tuple[int, str]:
-    """(size, sha256) of what `source` holds, read once in CHUNKs and written on to `sink`
-    if given. Past `limit` bytes it stops, neither writing nor counting that chunk: the
-    caller sees a size over its limit and refuses the file."""
-    digest, size = hashlib.sha256(), 0
-    while chunk := source.read(CHUNK):
+    """(size, hex digest) of what `source` holds, read once and written on to `sink` if
+    given. Past `limit` bytes it stops, neither writing nor counting that chunk: the caller
+    sees a size over its limit and refuses the file. Without a sink it reads BIG_CHUNKs
+    into one buffer, so that BLAKE3 hashes each on every core."""
+    digest, size = new_hash(algorithm, counter.total), 0
+    buffer = memoryview(bytearray(CHUNK if sink is not None else BIG_CHUNK))
+    while n := source.readinto(buffer):  # type: ignore[attr-defined]
+        chunk = buffer[:n]
         digest.update(chunk)
-        size += len(chunk)
+        size += n
         if limit is not None and size > limit:
             break
         if sink is not None:
             sink.write(chunk)
-        counter.add(len(chunk))
+        counter.add(n)
     return size, digest.hexdigest()
-
-
-def sha256_of(data: memoryview) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -75,29 +101,29 @@ class FileWriter:
 
 
 class HashingWriter(FileWriter):
-    """Writes each file fsynced and takes its sha256 at the same time (for big data in a
-    thread beside the write and the fsync: hashlib, write and fsync release the GIL), and
+    """Writes each file fsynced and takes its BLAKE3 digest at the same time (for big data in
+    a thread beside the write and the fsync: blake3, write and fsync release the GIL), and
     remembers the digest for `hash_and_sync`, which uses it while the file's stat is the
     same."""
 
     def __init__(self) -> None:
-        # {absolute path: (written_key of the file, sha256)}
+        # {absolute path: (written_key of the file, BLAKE3 hex digest)}
         self.digests: dict[str, tuple[tuple[int, ...], str]] = {}
 
     def write(self, path: str, data: bytes) -> None:
         view = memoryview(data)
         with open(path, "xb") as f:
             if len(view) < OVERLAP_MIN_BYTES:
-                sha256 = sha256_of(view)
+                digest = digest_of(view)
                 write_synced(f, view)
             else:
                 from concurrent.futures import ThreadPoolExecutor
 
                 with ThreadPoolExecutor(1, thread_name_prefix="jupyterlab-models-hash") as pool:
-                    hashing = pool.submit(sha256_of, view)
+                    hashing = pool.submit(digest_of, view)
                     write_synced(f, view)
-                    sha256 = hashing.result()
-        self.digests[os.path.abspath(path)] = (written_key(os.stat(path)), sha256)
+                    digest = hashing.result()
+        self.digests[os.path.abspath(path)] = (written_key(os.stat(path)), digest)
 
 
 def written_key(st: os.stat_result) -> tuple[int, ...]:
@@ -178,7 +204,7 @@ def staged_paths(directory: str) -> list[str]:
 def hash_and_sync(
     directory: str, writer: HashingWriter, progress: Progress | None
 ) -> list[FileEntry]:
-    """Size and sha256 of every file the format wrote, each fsynced; sorted by path. A file
+    """Size and BLAKE3 digest of every file the format wrote, each fsynced; sorted by path. A file
     that `writer` wrote and hashed is not read again.
 
     For a large model the fsyncs, which the save needs anyway, run in a thread while the files
@@ -215,11 +241,11 @@ def hash_file(directory: str, path: str, writer: HashingWriter, counter: Counter
     written = writer.digests.pop(os.path.abspath(full), None)
     with open(full, "rb") as f:
         if written is not None and written[0] == written_key(os.fstat(f.fileno())):
-            size, sha256 = written[0][2], written[1]
+            size, digest = written[0][2], written[1]
             counter.add(size)
         else:
-            size, sha256 = copy_hashed(f, None, counter)
-    return {"path": path, "size": size, "sha256": sha256}
+            size, digest = copy_hashed(f, None, counter)
+    return file_entry(path, size, BLAKE3, digest)
 
 
 # --- who saves -------------------------------------------------------------------------------
@@ -240,22 +266,69 @@ def user_name() -> str:
 
 def verify_files(version: Dir, info: ModelInfo, progress: Progress | None) -> None:
     """Check that the version directory holds exactly the manifest and the files it lists,
-    each a regular file reached without a link, then each file's size and sha256 (streamed).
-    Anything else in it (an unlisted file, a link, a FIFO, a directory where a file should be)
-    fails with `integrity`: the store reads only its own files."""
-    listed = {entry["path"]: entry for entry in info.files}
-    _check_entries(version, "", listed, info)
+    each a regular file reached without a link, then each file's size and digest (streamed,
+    with the algorithm its manifest names). Anything else in it (an unlisted file, a link, a
+    FIFO, a directory where a file should be) fails with `integrity`: the store reads only
+    its own files."""
+    check_listing(version, info)
     counter = Counter(info.size_bytes, progress)
     for entry in info.files:
-        *parents, name = entry["path"].split("/")
-        with _subdir(version, parents) as directory, directory.opened(name) as f:
-            size, sha256 = copy_hashed(f, None, counter, limit=entry["size"])
-        if size != entry["size"]:
-            expected = entry["size"]
-            problem = f"has more than {expected} bytes" if size > expected else "is cut short"
-            raise integrity_error(info, entry["path"], problem)
-        if sha256 != entry["sha256"]:
-            raise integrity_error(info, entry["path"], "does not match its sha256")
+        verify_file(version, info, entry, counter)
+
+
+def check_listing(version: Dir, info: ModelInfo) -> None:
+    """The first half of `verify_files`: exactly the listed regular files (of their listed
+    sizes) and the manifest, nothing hashed."""
+    _check_entries(version, "", {entry["path"]: entry for entry in info.files}, info)
+
+
+def verify_file(version: Dir, info: ModelInfo, entry: FileEntry, counter: Counter) -> None:
+    """Hash one listed file of `version` (streamed) and check it against `entry`."""
+    open_verified(version, info, entry, counter).close()
+
+
+def open_verified(version: Dir, info: ModelInfo, entry: FileEntry, counter: Counter) -> BinaryIO:
+    """One listed file of `version`, opened without following a link, hashed (streamed) and
+    checked against `entry`, and left open: the caller closes it."""
+    algorithm = entry_digest(entry)[0]
+    *parents, name = entry["path"].split("/")
+    with _subdir(version, parents) as directory:
+        f = os.fdopen(directory.open_file(name), "rb")
+    try:
+        size, digest = copy_hashed(f, None, counter, limit=entry["size"], algorithm=algorithm)
+        check_digest(info, entry, size, digest)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def check_digest(info: ModelInfo, entry: FileEntry, size: int, hexdigest: str) -> None:
+    """Raise `integrity` unless `size` and `hexdigest` (of the entry's algorithm) are the
+    entry's."""
+    if size != entry["size"]:
+        expected = entry["size"]
+        problem = f"has more than {expected} bytes" if size > expected else "is cut short"
+        raise integrity_error(info, entry["path"], problem)
+    algorithm, expected_digest = entry_digest(entry)
+    if hexdigest != expected_digest:
+        raise integrity_error(info, entry["path"], f"does not match its {algorithm} digest")
+
+
+def read_verified(version: Dir, info: ModelInfo, entry: FileEntry, counter: Counter) -> bytes:
+    """The bytes of one listed file of `version`, read once (no link followed), hashed and
+    checked against `entry`: the bytes returned are the bytes verified."""
+    *parents, name = entry["path"].split("/")
+    with _subdir(version, parents) as directory, directory.opened(name) as f:
+        # One byte more than listed: a file grown since is seen. A read this big goes
+        # straight into the new bytes object: one copy from the page cache.
+        data = f.read(entry["size"] + 1)
+    digest = new_hash(entry_digest(entry)[0], len(data))
+    digest.update(data)
+    check_digest(info, entry, len(data), digest.hexdigest())
+    counter.add(len(data))
+    faults.point("verified")
+    return data
 
 
 def _check_entries(

@@ -43,6 +43,7 @@ from .locks import DirLock, gc_locked_dirs, locked_dir
 from .numbers import next_version, raise_highest
 from .safe import Dir
 from .stamps import Stamp, path_stamp, stamp_of
+from .verified import LocalFiles
 
 
 class LocalStorage:
@@ -220,12 +221,12 @@ class LocalStorage:
         return f"{self.root}{os.sep}{name}{os.sep}{version}{os.sep}{MANIFEST}"
 
     @contextmanager
-    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[str]:
-        """The version's directory, once it holds exactly the files of the manifest and each
-        matches it."""
+    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[LocalFiles]:
+        """The version's files for a format's load, verified as verified.py says."""
         with self._version(info) as version:
-            verify_files(version, info, progress)
-            yield version.path
+            with LocalFiles(version, info, progress) as files:
+                yield files
+                files.finish()
 
     def verify(self, info: ModelInfo, progress: Progress | None = None) -> None:
         with self._version(info) as version:

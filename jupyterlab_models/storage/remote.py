@@ -5,9 +5,7 @@ The version number is taken by creating `<name>/<version>/.claim` with a conditi
 the claim meanwhile), hashed while they stream out, and `manifest.json` is created last:
 object stores have no rename, but one object PUT is atomic, so a version is visible exactly
 when its manifest exists. What belongs to which save: claims.py. See docs/STORE.md.
-
-Loaded only for a store given as a URL; fsspec and the protocol's package (s3fs) are imported
-then.
+Loaded only for a store given as a URL (then fsspec and the protocol's package are imported).
 """
 
 from __future__ import annotations
@@ -18,7 +16,15 @@ from contextlib import contextmanager, nullcontext
 from typing import Any, Callable
 
 from .. import faults
-from ..manifest import FileEntry, ModelInfo, checked, manifest_bytes
+from ..manifest import (
+    BLAKE3,
+    FileEntry,
+    ModelInfo,
+    checked,
+    entry_digest,
+    file_entry,
+    manifest_bytes,
+)
 from ..names import name_problem
 from ..protocol import BAD_REQUEST, INTERNAL, LIBRARY_MISSING, NOT_FOUND, ModelStoreError
 from .claims import (
@@ -36,6 +42,7 @@ from .files import (
     Counter,
     FileWriter,
     Staged,
+    check_digest,
     copy_hashed,
     integrity_error,
     staged_paths,
@@ -52,6 +59,7 @@ from .layout import (
     version_number,
 )
 from .locks import gc_private_scratch, private_scratch
+from .verified import DownloadedFiles
 
 
 class RemoteStorage:
@@ -191,12 +199,12 @@ class RemoteStorage:
         return self.path(name, version, MANIFEST)
 
     @contextmanager
-    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[str]:
+    def local_copy(self, info: ModelInfo, progress: Progress | None) -> Iterator[DownloadedFiles]:
         """The version's files downloaded into a local temporary directory, each hashed while
         it streams in; the directory is removed afterwards."""
         with private_scratch() as directory:
             self._stream_files(info, progress, directory)
-            yield directory
+            yield DownloadedFiles(directory, info)
 
     def verify(self, info: ModelInfo, progress: Progress | None = None) -> None:
         self._stream_files(info, progress, None)
@@ -213,16 +221,14 @@ class RemoteStorage:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
             try:
                 with self.fs.open(source, "rb") as f, _open_or_none(target) as out:
-                    size, sha256 = copy_hashed(f, out, counter, limit=entry["size"])
+                    algorithm = entry_digest(entry)[0]
+                    size, digest = copy_hashed(f, out, counter, entry["size"], algorithm)
             except FileNotFoundError:
                 raise integrity_error(info, entry["path"], "is missing") from None
-            if size != entry["size"]:
+            if size < entry["size"]:
                 problem = f"has {size} bytes, expected {entry['size']}"
-                if size > entry["size"]:
-                    problem = f"has more than {entry['size']} bytes"
                 raise integrity_error(info, entry["path"], problem)
-            if sha256 != entry["sha256"]:
-                raise integrity_error(info, entry["path"], "does not match its sha256")
+            check_digest(info, entry, size, digest)
 
     # writing
 
@@ -267,8 +273,8 @@ class RemoteStorage:
                     uploaded.append(target)
                     with open(os.path.join(staging, *path.split("/")), "rb") as f:
                         with self.fs.open(target, "wb") as out:
-                            size, sha256 = copy_hashed(f, out, counter)
-                    files.append({"path": path, "size": size, "sha256": sha256})
+                            size, digest = copy_hashed(f, out, counter)
+                    files.append(file_entry(path, size, BLAKE3, digest))
                     faults.point("uploading")
                 info = checked(with_upload_token(make_info(version, files), token))
                 data = manifest_bytes(info)

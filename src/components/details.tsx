@@ -5,7 +5,12 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { displayDate, versionWarnings } from '../format';
-import { IModelInfo, IModelSummary, isWholeManifest } from '../protocol';
+import {
+  fileDigest,
+  IModelInfo,
+  IModelSummary,
+  isWholeManifest
+} from '../protocol';
 
 interface IProps {
   model: IModelSummary | IModelInfo;
@@ -114,17 +119,21 @@ export function ModelDetails(props: IProps): JSX.Element {
       ))}
       <h3>{trans.__('Files')}</h3>
       <ul className="jp-Models-files">
-        {whole?.files.map(f => (
-          <li key={f.path} data-file={f.path}>
-            <span className="jp-Models-filePath">{f.path}</span>{' '}
-            <span className="jp-Models-fileSize">
-              {trans.__('%1 bytes', f.size)}
-            </span>
-            <code className="jp-Models-sha" title="sha256">
-              {f.sha256}
-            </code>
-          </li>
-        ))}
+        {whole?.files.map(f => {
+          const [algorithm, hex] = fileDigest(f);
+          return (
+            <li key={f.path} data-file={f.path}>
+              <span className="jp-Models-filePath">{f.path}</span>{' '}
+              <span className="jp-Models-fileSize">
+                {trans.__('%1 bytes', f.size)}
+              </span>{' '}
+              <span className="jp-Models-digestAlgorithm">{algorithm}</span>{' '}
+              <code className="jp-Models-sha" title={algorithm}>
+                {hex}
+              </code>
+            </li>
+          );
+        })}
       </ul>
       <div className="jp-Models-toolbar">
         <button

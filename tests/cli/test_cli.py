@@ -35,7 +35,7 @@ def test_list_info_delete(capsys, store, clf, monkeypatch):
     assert [(m["name"], m["version"]) for m in models] == [("churn model", 2), ("other", 1)]
 
     code, out, _ = run(capsys, "info", "churn model", "--version", "1", "--store", loc)
-    assert code == 0 and "first" in out and "sha256" in out and "lgbm" in out
+    assert code == 0 and "first" in out and "blake3" in out and "lgbm" in out
     code, out, _ = run(capsys, "--json", "--store", loc, "info", "churn model")
     assert json.loads(out)["model"]["description"] == "second"
 
@@ -145,7 +145,7 @@ def test_verify(capsys, store, clf):
     assert err == f"error [integrity]: 1 damaged version(s) in {store.location}\n"
     assert "3 version(s) checked: 2 good, 1 damaged" in out
     bad = [line for line in out.splitlines() if line.startswith("BAD")]
-    assert len(bad) == 1 and bad[0].split()[1:3] == ["b", "1"] and "sha256" in bad[0]
+    assert len(bad) == 1 and bad[0].split()[1:3] == ["b", "1"] and "blake3 digest" in bad[0]
 
     code, out, err = run(capsys, "verify", "a", "--json", "--store", store.location)
     assert (code, err) == (0, "") and json.loads(out)["ok"] is True

@@ -93,7 +93,7 @@ def _unknown_format(store, tmp_path):
 # (id, damage, code, words of the message, does `list()` still show a/2?)
 CASES = [
     ("truncated", _truncate, "integrity", "'model.txt' has 100 bytes, expected", True),
-    ("flipped-byte", _flip_byte, "integrity", "'model.txt' does not match its sha256", True),
+    ("flipped-byte", _flip_byte, "integrity", "'model.txt' does not match its blake3 digest", True),
     ("missing-file", _missing, "integrity", "'model.txt' is missing", True),
     ("manifest-not-json", _not_json, "integrity", "cannot read", False),
     ("manifest-empty", _empty_manifest, "integrity", "cannot read", False),
@@ -213,7 +213,7 @@ def _link_version(store, tmp_path):
 
 def _link_to_secret(store, tmp_path):
     """A manifest rewritten to describe a file outside the store, with its true hash."""
-    import hashlib
+    import blake3
 
     secret = tmp_path / "secret.txt"
     secret.write_bytes(b"password=hunter2\n")
@@ -225,7 +225,7 @@ def _link_to_secret(store, tmp_path):
             {
                 "path": "model.txt",
                 "size": secret.stat().st_size,
-                "sha256": hashlib.sha256(secret.read_bytes()).hexdigest(),
+                "digest": "blake3:" + blake3.blake3(secret.read_bytes()).hexdigest(),
             }
         ]
         m["size_bytes"] = secret.stat().st_size

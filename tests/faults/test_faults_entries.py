@@ -6,7 +6,6 @@ with a code. Each test failed on the store before this change (2630a60)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import blake3
 import pytest
 
 from jupyterlab_models import ModelStore, ModelStoreError
@@ -332,7 +332,8 @@ def _replace_file(store: ModelStore, name: str, path: str, data: bytes) -> None:
     manifest = json.loads((version / "manifest.json").read_text())
     for entry in manifest["files"]:
         if entry["path"] == path:
-            entry["size"], entry["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+            entry["size"] = len(data)
+            entry["digest"] = "blake3:" + blake3.blake3(data).hexdigest()
     manifest["size_bytes"] = sum(e["size"] for e in manifest["files"])
     (version / "manifest.json").write_text(json.dumps(manifest))
 

@@ -296,7 +296,7 @@ CASES: list[Case] = [
     Case(
         "load-newer-schema",
         "integrity",
-        "unknown schema_version 2 (this version of jupyterlab-models reads 1): a newer "
+        "unknown schema_version 3 (this version of jupyterlab-models reads 1 and 2): a newer "
         "jupyterlab-models wrote it; upgrade to read it",
         req("load", name="future-schema", version=1, variable="x"),
         lambda store, ns: store.load("future-schema", 1),
@@ -432,7 +432,7 @@ def populated(tmp_path_factory, clf):
         store.save(clf, name)
         path = root / name / "1" / "manifest.json"
         manifest = json.loads(path.read_text())
-        manifest.update(change or {"schema_version": 2})
+        manifest.update(change or {"schema_version": 3})
         path.write_text(json.dumps(manifest))
     return root
 

@@ -34,40 +34,11 @@ from tests.support.store_raw import replace_stored_file
 NO_PICKLE = textwrap.dedent(
     """
     import json, sys
-    import pickle, _pickle
-
-    LOADING = [False]
-    CALLS = []
-
-    def guard(module, name):
-        original = getattr(module, name)
-
-        def guarded(*args, **kwargs):
-            if LOADING[0]:
-                CALLS.append(f"{module.__name__}.{name}")
-                raise RuntimeError(f"{module.__name__}.{name} called while loading a model")
-            return original(*args, **kwargs)
-
-        return guarded
-
-    def guard_class(module):
-        original = module.Unpickler
-
-        class Unpickler(original):  # libraries subclass it at import time: keep it a class
-            def __init__(self, *args, **kwargs):
-                if LOADING[0]:
-                    CALLS.append(f"{module.__name__}.Unpickler")
-                    raise RuntimeError(f"{module.__name__}.Unpickler used while loading")
-                super().__init__(*args, **kwargs)
-
-        return Unpickler
-
-    for module in (pickle, _pickle):
-        for name in ("load", "loads"):
-            setattr(module, name, guard(module, name))
-        module.Unpickler = guard_class(module)
 
     sys.path.insert(0, sys.argv[2])
+    # First, before any library binds pickle's names.
+    from tests.support.pickle_guard import CALLS, LOADING
+    import pickle, _pickle
     from tests.support import tiny_models
     from jupyterlab_models import ModelStoreError, ModelStore
 

@@ -444,7 +444,8 @@ import tempfile
 seen = []
 def recorded(original, position):
     def call(*args, **kwargs):
-        directory = args[position]  # where the format writes or reads
+        directory = args[position]  # where the format writes, or the files it reads
+        directory = getattr(directory, "directory", directory)
         top = os.path.dirname(directory)
         st = os.stat(top)
         seen.append([top, stat.S_IMODE(st.st_mode), st.st_uid, os.path.realpath(directory)])

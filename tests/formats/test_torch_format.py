@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -184,7 +185,7 @@ def test_pt2_refuses_an_archive_that_would_unpickle(store, net, x, tmp_path):
         for name, data in entries.items():
             target.writestr(name, data)
     with pytest.raises(ModelStoreError, match="pickle") as error:
-        torch_export.load(str(directory), info)
+        torch_export.load(SimpleNamespace(directory=str(directory)), info)
     assert error.value.code == "integrity"
 
 

@@ -148,5 +148,5 @@ def test_every_format_implements_the_format_protocol(fmt):
     assert list(save)[:2] == ["obj", "directory"]
     assert save["writer"].kind is inspect.Parameter.KEYWORD_ONLY
     assert isinstance(save["writer"].default, FileWriter)
-    assert list(inspect.signature(fmt.load).parameters)[:2] == ["directory", "info"]
+    assert list(inspect.signature(fmt.load).parameters)[:2] == ["files", "info"]
     assert isinstance(fmt.library_versions(), dict)

@@ -51,3 +51,16 @@ def test_a_missing_library_says_what_to_install(format_id, monkeypatch):
 PIP = {"sklearn": ("skops", "scikit-learn"), "tf_keras": ("tf-keras",)} | {
     fmt.LIBRARY: (fmt.PIP_PACKAGE,) for fmt in formats.FORMATS if fmt.LIBRARY != "sklearn"
 }
+
+
+def test_golden_store_stays_schema_1_with_sha256():
+    """The golden store is what a jupyterlab-models before BLAKE3 wrote (schema 1, `sha256`
+    per file): it is never rewritten, so the loads above prove that old stores still load,
+    each file checked against its sha256."""
+    manifests = sorted((GOLDEN / "store").glob("*/*/manifest.json"))
+    assert manifests
+    for path in manifests:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        assert manifest["schema_version"] == 1, path
+        assert all(set(entry) == {"path", "size", "sha256"} for entry in manifest["files"])
+    assert ModelStore(GOLDEN / "store").verify().bad == []

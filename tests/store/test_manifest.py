@@ -8,10 +8,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from jupyterlab_models import ModelInfo, ModelStoreError
-from jupyterlab_models.manifest import SCHEMA_VERSION, format_time, manifest_bytes, utc_now
+from jupyterlab_models.manifest import (
+    SCHEMA_VERSION,
+    entry_digest,
+    format_time,
+    manifest_bytes,
+    utc_now,
+)
 from tests.support.env import GOLDEN
 
 SHA = "0" * 64
+B3 = "blake3:" + "0" * 64
 GOOD = {
     "schema_version": SCHEMA_VERSION,
     "name": "m",
@@ -21,8 +28,8 @@ GOOD = {
     "type": "lightgbm.sklearn.LGBMClassifier",
     "format": "lgbm",
     "files": [
-        {"path": "model.txt", "size": 3, "sha256": SHA},
-        {"path": "sub/a", "size": 4, "sha256": SHA},
+        {"path": "model.txt", "size": 3, "digest": B3},
+        {"path": "sub/a", "size": 4, "digest": "blake3:" + "ab" * 32},
     ],
     "size_bytes": 7,
     "created_at": "2024-05-01T12:00:00.123Z",
@@ -49,6 +56,55 @@ def test_round_trip():
     info = ModelInfo.from_dict(GOOD)
     assert info.to_dict() == GOOD
     assert ModelInfo.from_dict(info.to_dict()) == info
+
+
+SCHEMA_1 = changed(
+    schema_version=1,
+    files=[
+        {"path": "model.txt", "size": 3, "sha256": SHA},
+        {"path": "sub/a", "size": 4, "sha256": "cd" * 32},
+    ],
+)
+
+
+def test_schema_1_manifests_stay_readable_with_their_sha256():
+    assert SCHEMA_VERSION == 2
+    info = ModelInfo.from_dict(SCHEMA_1)
+    assert info.to_dict() == SCHEMA_1  # kept as written: never rewritten as schema 2
+    assert [entry_digest(e) for e in info.files] == [("sha256", SHA), ("sha256", "cd" * 32)]
+    assert [entry_digest(e) for e in ModelInfo.from_dict(GOOD).files] == [
+        ("blake3", "0" * 64),
+        ("blake3", "ab" * 32),
+    ]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        # each schema its own key, never the other's
+        (changed(files=[{"path": "a", "size": 7, "sha256": SHA}]), "exactly path, size and digest"),
+        (
+            dict(SCHEMA_1, files=[{"path": "a", "size": 7, "digest": B3}], size_bytes=7),
+            "exactly path, size and sha256",
+        ),
+        (
+            changed(files=[{"path": "a", "size": 7, "digest": B3, "sha256": SHA}]),
+            "exactly path, size and digest",
+        ),
+        (changed(files=[{"path": "a", "size": 7, "digest": SHA}]), "invalid digest"),
+        (changed(files=[{"path": "a", "size": 7, "digest": "md5:" + SHA}]), "invalid digest"),
+        (changed(files=[{"path": "a", "size": 7, "digest": B3.upper()}]), "invalid digest"),
+        (changed(files=[{"path": "a", "size": 7, "digest": B3 + "0"}]), "invalid digest"),
+        (changed(schema_version=3), "reads 1 and 2): a newer jupyterlab-models wrote it"),
+        (changed(schema_version=0), "unknown schema_version 0"),
+        (changed(schema_version=True), "unknown schema_version True"),
+    ],
+)
+def test_the_digest_key_is_the_schemas(data, message):
+    with pytest.raises(ModelStoreError) as info:
+        ModelInfo.from_dict(data)
+    assert info.value.code == "integrity"
+    assert message in info.value.message
 
 
 def test_to_dict_copies_nested_data_unless_told_not_to():
@@ -128,15 +184,16 @@ def test_stored_manifests_serialize_byte_for_byte():
         (changed(created_at="2024-05-01T12:00:00+00:00Z"), "created_at"),
         (changed(created_at="yesterday Z"), "created_at"),
         (changed(size_bytes=8), "size_bytes"),
-        (changed(files=[{"path": "/etc/passwd", "size": 7, "sha256": SHA}]), "relative"),
-        (changed(files=[{"path": "C:/x", "size": 7, "sha256": SHA}]), "relative"),
-        (changed(files=[{"path": "a\\b", "size": 7, "sha256": SHA}]), "relative"),
-        (changed(files=[{"path": "../x", "size": 7, "sha256": SHA}]), "'..'"),
-        (changed(files=[{"path": "a/../../x", "size": 7, "sha256": SHA}]), "'..'"),
-        (changed(files=[{"path": "", "size": 7, "sha256": SHA}]), "non-empty"),
-        (changed(files=[{"path": "a", "size": -1, "sha256": SHA}]), "invalid size"),
-        (changed(files=[{"path": "a", "size": 7, "sha256": "xyz"}]), "invalid sha256"),
-        (changed(files=[{"path": "a", "size": 7}]), "exactly path, size and sha256"),
+        (changed(files=[{"path": "/etc/passwd", "size": 7, "digest": B3}]), "relative"),
+        (changed(files=[{"path": "C:/x", "size": 7, "digest": B3}]), "relative"),
+        (changed(files=[{"path": "a\\b", "size": 7, "digest": B3}]), "relative"),
+        (changed(files=[{"path": "../x", "size": 7, "digest": B3}]), "'..'"),
+        (changed(files=[{"path": "a/../../x", "size": 7, "digest": B3}]), "'..'"),
+        (changed(files=[{"path": "", "size": 7, "digest": B3}]), "non-empty"),
+        (changed(files=[{"path": "a", "size": -1, "digest": B3}]), "invalid size"),
+        (changed(files=[{"path": "a", "size": 7, "digest": "xyz"}]), "invalid digest"),
+        (changed(files=[{"path": "a", "size": 7}]), "exactly path, size and digest"),
+        (dict(SCHEMA_1, files=[{"path": "a", "size": 7, "sha256": "xyz"}]), "invalid sha256"),
     ],
 )
 def test_invalid_manifests(data, message):

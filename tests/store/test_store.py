@@ -485,17 +485,19 @@ def _formats_writing_with_write_hashed(monkeypatch, then=None):
     return fake_format
 
 
-def _sha256s_of_parts(data: bytes, parts: int) -> list[str]:
-    import hashlib
+def _digests_of_parts(data: bytes, parts: int) -> list[str]:
+    import blake3
 
     size = -(-len(data) // parts)
-    return [hashlib.sha256(data[i * size : (i + 1) * size]).hexdigest() for i in range(parts)]
+    return [
+        "blake3:" + blake3.blake3(data[i * size : (i + 1) * size]).hexdigest() for i in range(parts)
+    ]
 
 
 @pytest.mark.parametrize("threaded", [False, True], ids=["small", "hashed in a thread"])
 def test_files_hashed_while_written_are_not_read_back(local_store, monkeypatch, threaded):
     """issue #4: hash while writing. The save takes the digests write_hashed took and reads
-    no file again; they are the files' true sha256 (load verifies them)."""
+    no file again; they are the files' true BLAKE3 digests (load verifies them)."""
     from jupyterlab_models.storage import files
 
     fake_format = _formats_writing_with_write_hashed(monkeypatch)
@@ -506,7 +508,7 @@ def test_files_hashed_while_written_are_not_read_back(local_store, monkeypatch, 
     data = os.urandom(30_000)
     info = local_store.save(fake_format.Blob(data, parts=3), "m")
     assert reads == []
-    assert [f["sha256"] for f in info.files] == _sha256s_of_parts(data, 3)
+    assert [f["digest"] for f in info.files] == _digests_of_parts(data, 3)
     assert local_store.load("m") == fake_format.Blob(data, parts=3)
 
 
@@ -518,7 +520,7 @@ def test_a_file_changed_after_it_was_hashed_is_hashed_again(local_store, monkeyp
     fake_format = _formats_writing_with_write_hashed(monkeypatch, then=append)
     data = os.urandom(3_000)
     local_store.save(fake_format.Blob(data, parts=3), "m")
-    loaded = local_store.load("m")  # verifies each file's sha256 against the manifest
+    loaded = local_store.load("m")  # verifies each file's digest against the manifest
     assert loaded.data == b"more".join(data[i * 1000 : (i + 1) * 1000] for i in range(3)) + b"more"
 
 
@@ -529,10 +531,10 @@ def test_write_hashed_on_a_remote_store_only_writes(remote_store, monkeypatch):
 
     fake_format = _formats_writing_with_write_hashed(monkeypatch)
     calls = []
-    monkeypatch.setattr(files, "sha256_of", lambda data: calls.append("hash") or "0" * 64)
+    monkeypatch.setattr(files, "digest_of", lambda data: calls.append("hash") or "0" * 64)
     monkeypatch.setattr(files, "write_synced", lambda f, data: calls.append("fsync"))
     data = os.urandom(3_000)
     info = remote_store.save(fake_format.Blob(data, parts=3), "m")
     assert calls == []
-    assert [f["sha256"] for f in info.files] == _sha256s_of_parts(data, 3)
+    assert [f["digest"] for f in info.files] == _digests_of_parts(data, 3)
     assert remote_store.load("m") == fake_format.Blob(data, parts=3)

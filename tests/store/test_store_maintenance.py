@@ -71,7 +71,7 @@ def test_verify_reports_each_bad_version_and_touches_nothing(any_store, blob):
         ("c", 1, "integrity"),
     ]
     messages = [p.message for p in report.bad]
-    assert "'parts/1.bin' does not match its sha256" in messages[0]
+    assert "'parts/1.bin' does not match its blake3 digest" in messages[0]
     assert "invalid manifest" in messages[1]
     assert "'parts/2.bin' is missing" in messages[2]
     assert report.incomplete == [("a", 2)]
