@@ -260,3 +260,38 @@ test('a Bash kernel, a Python kernel without the package and no kernel each get 
   await expect(save).toBeDisabled();
   await shot(page, 'no-kernel');
 });
+
+test('Run All with a failing cell right after opening: the panel connects by itself', async ({
+  page,
+  tmpPath
+}) => {
+  // As a new user does: open a notebook, Run All at once (one cell has a mistake), open the
+  // Models tab. The kernel drops what is queued behind the failing cell, the panel's start
+  // among it when it lands there; either way the panel must end ready with no user action.
+  await newNotebook(page, tmpPath, 'run-all.ipynb', 'python3', [
+    smallModelCode('clf_a'),
+    'raise ValueError("a mistake in this cell")',
+    smallModelCode('clf_b')
+  ]);
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+  await page.sidebar.openTab(PANEL_ID);
+  const panel = page.locator(`#${PANEL_ID}`);
+  await expect(
+    panel.getByRole('button', { name: 'Save model', exact: true })
+  ).toBeEnabled({ timeout: 60000 });
+  await expect(
+    panel.getByRole('button', { name: 'Refresh', exact: true })
+  ).toBeEnabled();
+  await expect(panel).not.toContainText('aborted');
+  // The cell before the mistake ran; the one after it did not.
+  await panel.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await expect(
+    panel.locator('.jp-Models-variable[data-name="clf_a"]')
+  ).toBeVisible();
+  await expect(
+    panel.locator('.jp-Models-variable[data-name="clf_b"]')
+  ).toHaveCount(0);
+  await shot(page, 'run-all-with-a-failing-cell');
+});
