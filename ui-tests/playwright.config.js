@@ -4,6 +4,10 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// JUPYTERLAB_LAB_TEST_PORT moves the server off 8888 (two suites on one machine); an
+// existing server is reused only when asked (a stale one would test another build).
+const PORT = Number(process.env.JUPYTERLAB_LAB_TEST_PORT || 8888);
+
 module.exports = {
   ...baseConfig,
   // tests-notebook/ runs against Notebook 7 with playwright.notebook.config.js.
@@ -15,6 +19,7 @@ module.exports = {
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${PORT}`,
     video: 'off',
     trace: 'off',
     screenshot: 'only-on-failure',
@@ -32,8 +37,9 @@ module.exports = {
   },
   webServer: {
     command: 'jupyter lab --config jupyter_server_test_config.py',
-    url: 'http://localhost:8888/lab',
+    env: { ...process.env, JUPYTERLAB_MODELS_TEST_PORT: String(PORT) },
+    url: `http://localhost:${PORT}/lab`,
     timeout: 120 * 1000,
-    reuseExistingServer: !process.env.CI
+    reuseExistingServer: Boolean(process.env.GALATA_REUSE_SERVER)
   }
 };

@@ -5,7 +5,7 @@
  */
 const lab = require('./playwright.config');
 
-const PORT = 8889;
+const PORT = Number(process.env.JUPYTERLAB_NOTEBOOK_TEST_PORT || 8889);
 
 module.exports = {
   testDir: './tests-notebook',
@@ -31,6 +31,6 @@ module.exports = {
     env: { ...process.env, JUPYTERLAB_MODELS_TEST_PORT: String(PORT) },
     url: `http://localhost:${PORT}/tree`,
     timeout: 120 * 1000,
-    reuseExistingServer: !process.env.CI
+    reuseExistingServer: Boolean(process.env.GALATA_REUSE_SERVER)
   }
 };
