@@ -5,7 +5,9 @@ is saved as it is) and loaded with `torch.jit.load(map_location="cpu")`: the arc
 compiled code, so loading needs no class definition. A module TorchScript cannot compile is
 refused with the compiler's reason and the way out, the "pt2" format (torch.export); so is a
 module with parametrized weights (weight_norm...), which TorchScript compiles into a forward
-that always raises.
+that always raises, and a module whose forward returns through a `@torch.jit.unused` method
+(torchvision's GoogLeNet and Inception3), which TorchScript compiles into another return path:
+the loaded module would give other outputs than the one saved.
 
 The module is saved as the user has it, training flag included; the user's object is not
 changed. torch 2.13 deprecates TorchScript (it still works): its DeprecationWarnings are
@@ -44,6 +46,7 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
     already_scripted = isinstance(obj, torch.jit.ScriptModule)
     if not already_scripted:
         _refuse_parametrizations(torch, obj)
+        _refuse_unused_returns(torch, obj)
     with _no_deprecation_warnings():
         scripted = obj if already_scripted else _script(torch, obj)
         torch.jit.save(scripted, os.path.join(directory, MODEL_FILE))
@@ -72,6 +75,48 @@ def _refuse_parametrizations(torch: Any, module: Any) -> None:
             'with torch.export instead: format_id="pt2", example_inputs=(x,); or remove them '
             "first: torch.nn.utils.parametrize.remove_parametrizations(module, 'weight')",
         )
+
+
+def _refuse_unused_returns(torch: Any, module: Any) -> None:
+    """TorchScript replaces a `@torch.jit.unused` method with one that raises, so a forward that
+    returns through one (`return self.eager_outputs(x)` beside an `is_scripting()` branch)
+    compiles into a module that returns something else: refused before anything is written."""
+    unused = getattr(getattr(torch, "_jit_internal", None), "FunctionModifiers", None)
+    if unused is None:
+        return
+    for cls in {type(sub) for sub in module.modules()}:
+        for name in _returned_self_calls(cls.forward):
+            method = getattr(cls, name, None)
+            if getattr(method, "_torchscript_modifier", None) == unused.UNUSED:
+                raise ModelStoreError(
+                    UNSUPPORTED_TYPE,
+                    f"{class_path(cls)}.forward returns through {name}(), which TorchScript "
+                    "leaves out (@torch.jit.unused): the saved module would return something "
+                    'else than this one. Save it with torch.export instead: format_id="pt2", '
+                    "example_inputs=(x,)",
+                )
+
+
+def _returned_self_calls(function: Any) -> list[str]:
+    """Names of the `self.<name>(...)` calls that `function`'s source returns ([] without
+    source)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    return [
+        node.value.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and isinstance(node.value.func.value, ast.Name)
+        and node.value.func.value.id == "self"
+    ]
 
 
 def _script(torch: Any, module: Any) -> Any:

@@ -41,6 +41,42 @@ class TwoInputs(nn.Module):
         return self.linear(x) + bias
 
 
+class EagerOutputs(nn.Module):
+    """torchvision's GoogLeNet pattern: Python returns through a method TorchScript leaves out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 2)
+
+    @torch.jit.unused
+    def eager_outputs(self, x: torch.Tensor, aux: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def forward(self, x: torch.Tensor):
+        y = self.linear(x)
+        if torch.jit.is_scripting():
+            return y, y
+        return self.eager_outputs(y, y)
+
+
+class UnusedHelper(nn.Module):
+    """DenseNet's pattern: an unused method called, not returned, off the eval path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 2)
+        self.checkpointed = False
+
+    @torch.jit.unused
+    def checkpoint(self, x):
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.checkpointed:
+            x = self.checkpoint(x)
+        return self.linear(x)
+
+
 @pytest.fixture
 def net():
     torch.manual_seed(0)
@@ -100,6 +136,27 @@ def test_unscriptable_module_names_the_reason_and_the_way_out(store, x):
     assert store.list() == []
     # ... and the way out works
     store.save(module, "m", format_id="pt2", example_inputs=x)
+    with torch.no_grad():
+        torch.testing.assert_close(store.load("m")(x), module(x), rtol=0, atol=0)
+
+
+def test_forward_returning_through_an_unused_method_is_refused_for_pt(store, x):
+    module = EagerOutputs().eval()
+    with pytest.raises(ModelStoreError) as error:
+        store.save(module, "m")
+    assert error.value.code == "unsupported_type"
+    message = error.value.message
+    assert "EagerOutputs.forward returns through eager_outputs()" in message
+    assert "@torch.jit.unused" in message and 'format_id="pt2"' in message
+    assert store.list() == []
+    store.save(module, "m", format_id="pt2", example_inputs=x)
+    with torch.no_grad():
+        torch.testing.assert_close(store.load("m")(x), module(x), rtol=0, atol=0)
+
+
+def test_an_unused_method_off_the_return_path_is_saved_with_pt(store, x):
+    module = UnusedHelper().eval()
+    store.save(module, "m")
     with torch.no_grad():
         torch.testing.assert_close(store.load("m")(x), module(x), rtol=0, atol=0)
 
