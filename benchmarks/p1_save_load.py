@@ -7,8 +7,8 @@ for save and for load.
 
     python benchmarks/p1_save_load.py [--smoke] [--reps N] [--only torch,onnx] [--variant NAME]
 
-`--variant` measures, in the same run, a proposed store change (benchmarks/_variants.py) as a
-third column: the "after" of a fix the lead can apply to the product.
+`--variant` measures, in the same run, the store as it was before its last changes
+(benchmarks/_variants.py, default `before`) as a third column: the before/after of a change.
 """
 
 from __future__ import annotations
@@ -48,14 +48,14 @@ def main() -> int:
         parser.add_argument("--only", help="comma-separated models: " + ",".join(_models.ALL))
         parser.add_argument(
             "--variant",
-            help="also measure proposed changes (benchmarks/_variants.py; default: proposed, "
-            "none: do not)",
+            help="also measure the store before its last changes (benchmarks/_variants.py; "
+            "default: before, none: do not)",
         )
 
     args = parse_args(__doc__.splitlines()[0], reps=5, add=add)
     default = ("onnx", "lightgbm") if args.smoke else _models.ALL  # smoke: quick imports
     keys = args.only.split(",") if args.only else list(default)
-    variant = args.variant or (None if args.smoke else "proposed")
+    variant = args.variant or (None if args.smoke else "before")
     if variant == "none":
         variant = None
 

@@ -263,7 +263,7 @@ def measure(case: _models.Case, store: Any, peers: dict, args: Any) -> list[Row]
             saves[f"{name} + fsync"] = with_fsync(save)
 
     def cleanup(label: str, result: Any) -> None:
-        if label in ("ours", "proposed"):
+        if label == "ours":
             store.delete("m")
         else:
             remove_saved(result)
@@ -279,25 +279,10 @@ def measure(case: _models.Case, store: Any, peers: dict, args: Any) -> list[Row]
             notes[name] = (
                 f"{name}'s default call (inferring requirements) took {ms(save.default())}"
             )
-    if not args.smoke:  # the proposed store changes (benchmarks/_variants.py), as an "after"
-        import _variants
-
-        def proposed_save() -> Any:
-            with _variants.proposed():
-                return store.save(case.model, "m", format_id=case.format_id)
-
-        saves["proposed"] = proposed_save
     interleaved(saves, 1, before=prepare, after=cleanup)  # warm-up
     save_times = interleaved(saves, reps, before=prepare, after=cleanup)
     store.save(case.model, "m", format_id=case.format_id)
     loads = {"ours": lambda: store.load("m"), **loads}
-    if not args.smoke:
-
-        def proposed_load() -> Any:
-            with _variants.proposed():
-                return store.load("m")
-
-        loads["proposed"] = proposed_load
     interleaved(loads, 1)
     load_times = interleaved(loads, reps)
     store.delete("m")
@@ -324,11 +309,6 @@ def measure(case: _models.Case, store: Any, peers: dict, args: Any) -> list[Row]
             base = median(times[name])
             ratio = ours / base
             note = notes.get(name, "") if op == "save" else ""
-            if "proposed" in times:
-                after = median(times["proposed"])
-                note = "; ".join(
-                    filter(None, [note, f"proposed: {ms(after)}, {after / base:.2f}x"])
-                )
             rows.append(
                 Row(
                     "P1b",

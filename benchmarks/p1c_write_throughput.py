@@ -77,7 +77,7 @@ def main() -> int:
                     os.remove(target_file)
                 elif label == "native":
                     os.remove(native_path)
-                else:  # save, variant
+                else:  # save
                     store.delete("m")
 
             def native(case=case, native_path=native_path) -> None:
@@ -85,14 +85,6 @@ def main() -> int:
                 fsync_tree(native_path)
 
             calls = {"save": save, "dd": dd, "native": native}
-            if not args.smoke:  # the proposed changes, as an "after"
-                import _variants
-
-                def variant(save=save) -> None:
-                    with _variants.proposed():
-                        save()
-
-                calls["variant"] = variant
             interleaved(calls, 1, after=cleanup)  # warm-up
             times = interleaved(calls, args.reps, after=cleanup)
         finally:
@@ -104,12 +96,6 @@ def main() -> int:
             f"the library's own save + fsync of the same model: {size / own / 1e6:.0f} MB/s, "
             f"{base / own:.2f}x of dd"
         )
-        if "variant" in times:
-            after = median(times["variant"])
-            note += (
-                f"; with the proposed changes (benchmarks/_variants.py): "
-                f"{size / after / 1e6:.0f} MB/s, {base / after:.2f}x"
-            )
         rows.append(
             Row(
                 "P1c",

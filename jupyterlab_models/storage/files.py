@@ -125,6 +125,11 @@ class HashingWriter(FileWriter):
                     digest = hashing.result()
         self.digests[os.path.abspath(path)] = (written_key(os.stat(path)), digest)
 
+    def wrote(self, path: str) -> bool:
+        """Whether `path` is a file this writer wrote (and fsynced), unchanged since."""
+        written = self.digests.get(os.path.abspath(path))
+        return written is not None and written[0] == written_key(os.stat(path))
+
 
 def written_key(st: os.stat_result) -> tuple[int, ...]:
     # A later write changes the size or (a clock tick on) the times; a replacement, the inode.
@@ -205,24 +210,27 @@ def hash_and_sync(
     directory: str, writer: HashingWriter, progress: Progress | None
 ) -> list[FileEntry]:
     """Size and BLAKE3 digest of every file the format wrote, each fsynced; sorted by path. A file
-    that `writer` wrote and hashed is not read again.
+    that `writer` wrote (hashed and fsynced) is neither read nor fsynced again. Subdirectories
+    are fsynced here; `directory` itself by the caller, once the manifest is in it.
 
     For a large model the fsyncs, which the save needs anyway, run in a thread while the files
     are hashed (from the page cache), so hashing costs little more than the flush it overlaps;
     hashlib, read and fsync release the GIL."""
     paths = staged_paths(directory)
     total = sum(os.path.getsize(os.path.join(directory, p)) for p in paths)
+    unsynced = [p for p in paths if not writer.wrote(os.path.join(directory, p))]
     entries: list[FileEntry] = []
     counter = Counter(total, progress)
     if total < OVERLAP_MIN_BYTES:  # a thread would cost more than it saves
         for path in paths:
             entries.append(hash_file(directory, path, writer, counter))
+        for path in unsynced:
             fsync_file(os.path.join(directory, path))
     else:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1, thread_name_prefix="jupyterlab-models-fsync") as syncer:
-            synced = [syncer.submit(fsync_file, os.path.join(directory, p)) for p in paths]
+            synced = [syncer.submit(fsync_file, os.path.join(directory, p)) for p in unsynced]
             try:
                 entries = [hash_file(directory, path, writer, counter) for path in paths]
             except BaseException:
@@ -232,7 +240,8 @@ def hash_and_sync(
             for future in synced:
                 future.result()  # raises what fsync raised
     for root, _dirs, _names in os.walk(directory):
-        fsync_dir(root)
+        if root != directory:
+            fsync_dir(root)
     return entries
 
 
@@ -295,12 +304,41 @@ def open_verified(version: Dir, info: ModelInfo, entry: FileEntry, counter: Coun
     with _subdir(version, parents) as directory:
         f = os.fdopen(directory.open_file(name), "rb")
     try:
-        size, digest = copy_hashed(f, None, counter, limit=entry["size"], algorithm=algorithm)
+        mapped = mapped_digest(f, entry["size"], algorithm)
+        if mapped is not None:
+            size, digest = mapped
+            counter.add(size)
+        else:
+            size, digest = copy_hashed(f, None, counter, limit=entry["size"], algorithm=algorithm)
         check_digest(info, entry, size, digest)
     except BaseException:
         f.close()
         raise
     return f
+
+
+def mapped_digest(f: BinaryIO, expected_size: int, algorithm: str) -> tuple[int, str] | None:
+    """(size, hex digest) of a big file hashed in place through a memory map, without copying
+    it into a buffer first (300 MB: ~60 ms instead of ~105 ms here), or None: then stream it.
+
+    Only for a file of the expected size that no one but this user can change: a file that
+    shrinks while it is mapped kills the process with SIGBUS, and whoever can truncate a file
+    that only this user may write can end this process anyway."""
+    if not hasattr(os, "geteuid") or expected_size < OVERLAP_MIN_BYTES:
+        return None
+    st = os.fstat(f.fileno())
+    private = st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if not private or st.st_size != expected_size:
+        return None
+    import mmap
+
+    populate = getattr(mmap, "MAP_POPULATE", 0)  # read ahead in one go (Linux)
+    with mmap.mmap(
+        f.fileno(), expected_size, flags=mmap.MAP_SHARED | populate, prot=mmap.PROT_READ
+    ) as mapped:
+        digest = new_hash(algorithm, expected_size)
+        digest.update(mapped)
+    return expected_size, digest.hexdigest()
 
 
 def check_digest(info: ModelInfo, entry: FileEntry, size: int, hexdigest: str) -> None:

@@ -193,3 +193,55 @@ def test_a_file_opened_by_path_is_the_one_verified(store, monkeypatch, inject_fa
     inject_faults(swap)
     assert store.load("m") == blob
     assert part.read_bytes() != blob.data  # the swap happened
+
+
+def _big_blob_by_path(store, monkeypatch):
+    """A stored 9 MiB one-file Blob (past OVERLAP_MIN_BYTES) loaded through `files.path`."""
+    from tests.support import fake_format
+
+    fake_format.register(monkeypatch)
+    blob = fake_format.Blob(os.urandom(9 << 20), parts=1)
+    store.save(blob, "m")
+
+    def by_path(files, info, **options):
+        with open(files.path("parts/0.bin"), "rb") as f:
+            return fake_format.Blob(f.read(), 1)
+
+    monkeypatch.setattr(fake_format, "load", by_path)
+    return blob, Path(store.location) / "m" / "1" / "parts" / "0.bin"
+
+
+def test_a_big_private_file_opened_by_path_is_hashed_in_place(store, monkeypatch):
+    """A big file only this user may write is hashed through a memory map, not copied into a
+    buffer first; damage is still found."""
+    blob, part = _big_blob_by_path(store, monkeypatch)
+    monkeypatch.setattr(storage_files, "copy_hashed", pytest.fail)  # no streamed pass
+    assert store.load("m") == blob
+    data = bytearray(part.read_bytes())
+    data[5 << 20] ^= 1
+    part.write_bytes(bytes(data))
+    with pytest.raises(ModelStoreError, match="'parts/0.bin' does not match its blake3"):
+        store.load("m")
+
+
+@pytest.mark.parametrize("mode", [0o664, 0o646], ids=["group-writable", "world-writable"])
+def test_a_big_file_others_may_write_is_streamed_not_mapped(store, monkeypatch, mode):
+    """Someone else could truncate a mapped file under the hash (SIGBUS ends the process):
+    such a file is streamed into a buffer instead, and still verified."""
+    blob, part = _big_blob_by_path(store, monkeypatch)
+    os.chmod(part, mode)
+    streamed = []
+    real = storage_files.copy_hashed
+    monkeypatch.setattr(
+        storage_files, "copy_hashed", lambda *a, **k: streamed.append(1) or real(*a, **k)
+    )
+    assert store.load("m") == blob and streamed == [1]
+    with open(part, "rb") as f:
+        assert storage_files.mapped_digest(f, 9 << 20, "blake3") is None
+    os.chmod(part, 0o644)
+    with open(part, "rb") as f:
+        assert storage_files.mapped_digest(f, 9 << 20, "blake3") == (
+            9 << 20,
+            blake3.blake3(blob.data).hexdigest(),
+        )
+        assert storage_files.mapped_digest(f, (9 << 20) + 1, "blake3") is None  # another size
