@@ -197,3 +197,27 @@ def test_usage_errors_exit_non_zero(capsys):
         main(["frobnicate"])
     assert info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_keras_functional_model_under_a_russian_name(capsys, store):
+    """Issue #14's first two failures, through the CLI: a two-input functional Keras model saved
+    as "Мой классификатор" (typed with a combining breve, stored as NFC) is listed, described and
+    verified by `jupyter models`."""
+    import keras
+    import numpy as np
+
+    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    out = keras.layers.Dense(1)(keras.layers.Concatenate()([a, b]))
+    model = keras.Model(inputs=[a, b], outputs=out)
+    typed, name = "Мои\u0306 классификатор", "Мой классификатор"
+    store.save(model, typed)
+    loc = store.location
+
+    code, out, _ = run(capsys, "list", "--store", loc)
+    assert code == 0 and out.splitlines()[1].startswith(name + " ")
+    code, out, _ = run(capsys, "info", typed, "--store", loc)
+    assert code == 0 and name in out and "keras" in out and "Functional" in out
+    code, out, _ = run(capsys, "verify", "--store", loc)
+    assert code == 0, out
+    x = [np.ones((2, 3), "float32"), np.ones((2, 2), "float32")]
+    np.testing.assert_allclose(store.load(name)(x), model(x), rtol=1e-6)
