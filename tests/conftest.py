@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from tests.support import torchvision_shim
 from tests.support.env import python_env
 from tests.support.kernel import TIMEOUT, Client
 from tests.support.store_backends import (
@@ -19,6 +20,8 @@ from tests.support.store_backends import (
     S3Server,
     make_url,
 )
+
+torchvision_shim.install()  # before anything imports transformers (see the module)
 
 
 @pytest.fixture(autouse=True)
