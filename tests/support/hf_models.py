@@ -149,3 +149,58 @@ def logits(model: Any, **inputs: Any) -> list:
 
     with torch.no_grad():
         return model(**inputs).logits.tolist()
+
+
+def pipeline_scores(pipe: Any) -> list:
+    """Each sentence's (or image's) score of every label, ordered by label."""
+    inputs = images() if pipe.task == "image-classification" else SENTENCES
+    return [
+        [row["score"] for row in sorted(rows, key=lambda r: r["label"])]
+        for rows in pipe(inputs, top_k=None)
+    ]
+
+
+def vit_pipeline() -> Any:
+    from transformers import pipeline
+
+    return pipeline("image-classification", model=vit(), image_processor=image_processor())
+
+
+# --- for tiny_models: one model per HF format, what it computes -----------------------------
+
+BASE_NAME = "peft_adapter-base"  # the store name of the adapter's base in the matrix
+
+
+def outputs(format_id: str, model: Any) -> list:
+    if format_id in ("hf_transformers", "peft_adapter"):
+        return generated(model)
+    if format_id == "hf_processor":
+        return model(SENTENCES, padding=True)["input_ids"]
+    if format_id == "hf_pipeline":
+        return pipeline_scores(model)
+    raise KeyError(format_id)
+
+
+def bert_logits(model: Any) -> list:
+    import torch
+
+    return logits(model, input_ids=torch.tensor(TOKEN_IDS))
+
+
+def t5_generated(model: Any) -> list:
+    import torch
+
+    with torch.no_grad():
+        return model.generate(torch.tensor(TOKEN_IDS), max_new_tokens=5, do_sample=False).tolist()
+
+
+def bert_model() -> tuple[Any, dict[str, dict[str, Any]]]:
+    return bert_classifier(), {"bert": {}}
+
+
+def t5_model() -> tuple[Any, dict[str, dict[str, Any]]]:
+    return t5(), {"t5": {}}
+
+
+def vit_with_processor() -> tuple[Any, dict[str, dict[str, Any]]]:
+    return vit_pipeline(), {"vit-pipeline": {}}
