@@ -46,9 +46,7 @@ def test_a_sequence_classifier_and_an_encoder_decoder(store):
     assert store.save(bert, "bert").extra["architecture"] == "BertForSequenceClassification"
     assert store.save(t5, "t5").extra["model_type"] == "t5"
     ids = torch.tensor(hf_models.TOKEN_IDS)
-    torch.testing.assert_close(
-        store.load("bert")(input_ids=ids).logits, bert(input_ids=ids).logits
-    )
+    torch.testing.assert_close(store.load("bert")(input_ids=ids).logits, bert(input_ids=ids).logits)
     assert hf_models.t5_generated(store.load("t5")) == hf_models.t5_generated(t5)
 
 
@@ -57,9 +55,7 @@ def test_hf_formats_come_before_the_torch_formats_and_pt2_stays_a_choice(store):
     assert formats.detect(model).FORMAT_ID == "hf_transformers"
     assert formats.detect(hf_models.lora()).FORMAT_ID == "peft_adapter"
     ids = torch.tensor(hf_models.TOKEN_IDS)
-    info = store.save(
-        model, "exported", example_inputs=(ids,), example_kwargs={"use_cache": False}
-    )
+    info = store.save(model, "exported", example_inputs=(ids,), example_kwargs={"use_cache": False})
     assert info.format == "pt2"
     assert info.extra["output_modules"] == ["transformers.modeling_outputs"]
     torch.testing.assert_close(
@@ -70,9 +66,7 @@ def test_hf_formats_come_before_the_torch_formats_and_pt2_stays_a_choice(store):
 def test_pt2_of_a_model_returning_a_dynamic_cache_says_what_to_do(store):
     """issue #14: torch's own text names DynamicCache but not the way out."""
     with pytest.raises(ModelStoreError) as caught:
-        store.save(
-            hf_models.gpt2(), "m", example_inputs=(torch.tensor(hf_models.TOKEN_IDS),)
-        )
+        store.save(hf_models.gpt2(), "m", example_inputs=(torch.tensor(hf_models.TOKEN_IDS),))
     message = caught.value.message
     assert caught.value.code == "unsupported_type" and "DynamicCache" in message
     assert 'example_kwargs={"use_cache": False}' in message and "hf_transformers" in message
