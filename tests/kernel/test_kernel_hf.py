@@ -36,6 +36,7 @@ def test_save_a_base_then_its_adapter_from_the_panel_and_load_it(tmp_path):
     assert type(loaded) is type(namespace["tuned"])
     assert hf_models.generated(loaded) == hf_models.generated(namespace["tuned"])
     session.ok("load", name="tiny-tokenizer", variable="tok2")
-    assert namespace["tok2"](hf_models.SENTENCES)["input_ids"] == (
-        namespace["tokenizer"](hf_models.SENTENCES)["input_ids"]
+    assert (
+        namespace["tok2"](hf_models.SENTENCES)["input_ids"]
+        == (namespace["tokenizer"](hf_models.SENTENCES)["input_ids"])
     )

@@ -9,6 +9,8 @@ TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 GOLDEN = TESTS / "golden"
+# The golden stores: schema 1 (sha256, as written before BLAKE3), then the formats added since.
+GOLDEN_STORES = (GOLDEN / "store", GOLDEN / "store-blake3")
 # sitecustomize.py of the children: the torchvision shim (support/torchvision_shim.py)
 SITE = TESTS / "support" / "site"
 
