@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from tests.support import torchvision_shim
 from tests.support.env import python_env
 from tests.support.kernel import TIMEOUT, Client
+from tests.support.site import torchvision_shim
 from tests.support.store_backends import (
     BACKENDS,
     KEY_ID,

@@ -11,7 +11,7 @@ FIXTURES = TESTS / "fixtures"
 GOLDEN = TESTS / "golden"
 # The golden stores: schema 1 (sha256, as written before BLAKE3), then the formats added since.
 GOLDEN_STORES = (GOLDEN / "store", GOLDEN / "store-blake3")
-# sitecustomize.py of the children: the torchvision shim (support/torchvision_shim.py)
+# sitecustomize.py of the children: the torchvision shim (support/site/torchvision_shim.py)
 SITE = TESTS / "support" / "site"
 
 

@@ -1,6 +1,6 @@
-"""Run by every child Python of the tests (support/env.py puts this folder on PYTHONPATH):
-the torchvision shim of support/torchvision_shim.py, before anything imports transformers."""
+"""Run at the start of every child Python of the tests (this folder is on their PYTHONPATH):
+the torchvision shim beside it, before anything imports transformers."""
 
-from tests.support.torchvision_shim import install
+import torchvision_shim
 
-install()
+torchvision_shim.install()

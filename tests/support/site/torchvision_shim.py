@@ -6,8 +6,10 @@ registers fake kernels of detection operators that no test calls).
 
 Applied only when torchvision is a CUDA build and torch is not, decided from their version
 files (nothing imported). The pytest process applies it in tests/conftest.py, child Pythons
-through tests/support/site/sitecustomize.py (on their PYTHONPATH: support/env.py). The package
-never uses it: a user with matching builds needs nothing."""
+through sitecustomize.py beside it (this folder is on their PYTHONPATH: support/env.py; the
+Galata server's kernels: ui-tests/jupyter_server_test_config.py). Standard library only, so
+that it runs in any Python, even one without this package. The package never uses it: a user
+with matching builds needs nothing."""
 
 from __future__ import annotations
 
