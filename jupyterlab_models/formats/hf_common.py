@@ -91,10 +91,16 @@ def class_named(transformers: Any, name: Any, what: str) -> type:
     return cls
 
 
-def model_facts(model: Any) -> dict[str, Any]:
-    """Architecture, model type, parameter count and dtype of a PreTrainedModel."""
+def model_facts(model: Any, wrapped: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Architecture, model type, parameter count and dtype of a PreTrainedModel; with the
+    layers that get_peft_model replaced in it (`wrapped`), its count before."""
     config = model.config
-    parameters = sum(p.numel() for p in model.parameters())
+    if wrapped:
+        parameters = sum(
+            p.numel() for n, p in model.named_parameters() if original_key(n, wrapped) is not None
+        )
+    else:
+        parameters = sum(p.numel() for p in model.parameters())
     facts = {
         "architecture": type(model).__name__,
         "model_type": getattr(config, "model_type", None) or None,
@@ -109,3 +115,22 @@ def model_facts(model: Any) -> dict[str, Any]:
 
 def parameter_bytes(model: Any) -> int:
     return int(sum(p.numel() * p.element_size() for p in model.parameters()))
+
+
+def original_key(key: str, wrapped: dict[str, Any]) -> str | None:
+    """The name a weight had before get_peft_model replaced the layers in `wrapped` (PEFT's,
+    each holding the original as `base_layer`, or `original_module` for a trained copy), or
+    None for an adapter's own weight."""
+    owner = max((n for n in wrapped if key.startswith(n + ".")), key=len, default=None)
+    if owner is None:
+        return key
+    rest = key[len(owner) + 1 :]
+    for inner in ("base_layer.", "original_module."):
+        if rest.startswith(inner):
+            return f"{owner}.{rest[len(inner) :]}"
+    return None
+
+
+def peft_layers(model: Any) -> dict[str, Any]:
+    """The layers of `model` that get_peft_model replaced, by name."""
+    return {n: m for n, m in model.named_modules() if type(m).__module__.startswith("peft.")}

@@ -5,9 +5,10 @@ architecture, written by `save_pretrained` (safetensors weights, sharded when la
 use_safetensors=True)`: nothing is downloaded and no code from the files runs.
 
 `extra` holds the architecture, the config's model type, the parameter count and dtype, and
-the same as `extra["signature"]` for the model card. A model holding PEFT adapter layers is
-refused (its weights would not load back into the plain class): save the PeftModel as
-`peft_adapter`, or with merge=True. Loading fails with `integrity` when the stored weights do
+the same as `extra["signature"]` for the model card. A model that `get_peft_model` wrapped
+(its layers replaced by PEFT's, which hold the original ones) is saved as it was before: its
+own weights, without the adapter's (the base of an adapter saved after it); refused when an
+adapter is merged into those weights. Loading fails with `integrity` when the stored weights do
 not fill the model (missing, unexpected or mis-shaped tensors): transformers would otherwise
 initialise them at random and only log a warning.
 """
@@ -29,6 +30,8 @@ from .hf_common import (
     check_stored,
     class_named,
     model_facts,
+    original_key,
+    peft_layers,
 )
 from .versions import distribution_versions
 
@@ -49,7 +52,7 @@ def library_versions() -> dict[str, str]:
 def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     transformers = import_library(LIBRARY, PIP_PACKAGE)
     save_model(transformers, obj, directory)
-    facts = model_facts(obj)
+    facts = model_facts(obj, peft_layers(obj))
     return {**facts, "signature": dict(facts)}
 
 
@@ -57,21 +60,28 @@ def save_model(transformers: Any, model: Any, directory: str) -> None:
     """`model.save_pretrained` into `directory`, safetensors only (also for pipelines)."""
     check_public_class(transformers, type(model), "this model")
     check_no_remote_code(model.config)
-    adapters = sorted(
-        {type(m).__name__ for m in model.modules() if type(m).__module__.startswith("peft.")}
-    )
-    if adapters:
-        raise ModelStoreError(
-            UNSUPPORTED_TYPE,
-            f"this {type(model).__name__} holds PEFT adapter layers ({', '.join(adapters)}), "
-            "whose weights would not load back into it: save the PeftModel itself (the "
-            "adapter, format peft_adapter), or with merge=True to store the merged model",
-        )
-    options = {}
+    options: dict[str, Any] = {}
     if "safe_serialization" in inspect.signature(model.save_pretrained).parameters:
         options["safe_serialization"] = True  # transformers 4; 5 writes safetensors only
+    wrapped = peft_layers(model)
+    if wrapped:
+        options["state_dict"] = _without_adapters(model, wrapped)
     model.save_pretrained(directory, **options)
     check_saved(directory, f"this {type(model).__name__}")
+
+
+def _without_adapters(model: Any, wrapped: dict[str, Any]) -> dict[str, Any]:
+    """The state dict `model` had before get_peft_model (its adapters' weights left out)."""
+    for name, module in wrapped.items():
+        if getattr(module, "merged", False) is True:
+            raise ModelStoreError(
+                UNSUPPORTED_TYPE,
+                f"an adapter is merged into this {type(model).__name__}'s weights ({name}): "
+                "save the PeftModel with merge=True for the merged model, or call "
+                "unmerge_adapter() first to save the base",
+            )
+    originals = ((original_key(k, wrapped), v) for k, v in model.state_dict().items())
+    return {key: value for key, value in originals if key is not None}
 
 
 def load(files: VersionFiles, info: Any) -> Any:

@@ -140,10 +140,10 @@ def _reference(
         return {"hub_id": hub_id, "revision": revision}
     raise ModelStoreError(
         BAD_REQUEST,
-        "this adapter's base model is not in the store: save the base model first (before "
-        "get_peft_model wraps it), e.g. store.save(base, 'my-base'), then save the adapter "
-        "with base='my-base'; or pass base_hub_id= (and base_revision=) for a Hugging Face "
-        "Hub model, or save the merged model with merge=True",
+        "this adapter's base model is not in the store: save it first, e.g. "
+        "store.save(peft_model.get_base_model(), 'my-base') (saved without the adapter), "
+        "then save the adapter again; or pass base_hub_id= (and base_revision=) for a "
+        "Hugging Face Hub model, or save the merged model with merge=True",
     )
 
 

@@ -126,12 +126,20 @@ def test_a_config_pointing_at_remote_code_is_refused(store):
     assert caught.value.code == "unsupported_type" and "auto_map" in caught.value.message
 
 
-def test_a_model_holding_adapter_layers_is_refused_as_a_plain_model(store):
-    adapted = hf_models.lora().get_base_model()
+def test_a_model_wrapped_by_get_peft_model_is_saved_as_it_was_before(store):
+    """The base of an adapter, saved after get_peft_model replaced its layers: its own
+    weights, not the adapter's; refused once an adapter is merged into them."""
+    adapter = hf_models.lora()
+    info = store.save(adapter.get_base_model(), "base")
+    assert info.format == "hf_transformers"
+    assert info.extra["parameters"] == sum(p.numel() for p in hf_models.gpt2().parameters())
+    assert hf_models.generated(store.load("base")) == hf_models.generated(hf_models.gpt2())
+    adapter.merge_adapter()
     with pytest.raises(ModelStoreError) as caught:
-        store.save(adapted, "half")
+        store.save(adapter.get_base_model(), "merged")
     assert caught.value.code == "unsupported_type"
-    assert "merge=True" in caught.value.message and "peft_adapter" in caught.value.message
+    assert "merge=True" in caught.value.message and "unmerge_adapter()" in caught.value.message
+    assert [m.name for m in store.list()] == ["base"]
 
 
 def test_files_that_are_not_safetensors_or_text_are_refused(tmp_path):

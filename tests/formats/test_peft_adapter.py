@@ -63,9 +63,7 @@ def test_an_adapter_without_a_known_base_is_refused_with_the_way_out(store):
     with pytest.raises(ModelStoreError) as caught:
         store.save(hf_models.lora(), "tuned")
     assert caught.value.code == "bad_request"
-    assert (
-        "save the base model first" in caught.value.message and "merge=True" in caught.value.message
-    )
+    assert "get_base_model()" in caught.value.message and "merge=True" in caught.value.message
     assert store.list() == []
 
 
