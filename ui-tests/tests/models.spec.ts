@@ -10,7 +10,7 @@ import { smallModelCode } from './helpers';
 const NOTEBOOK = 'quickstart.ipynb';
 const PANEL_ID = 'jupyterlab-models-panel';
 /** The quickstart's last cell, free for checks run in the kernel. */
-const CHECK_CELL = 15;
+const CHECK_CELL = 17;
 
 test.use({ autoGoto: true });
 
