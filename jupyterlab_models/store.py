@@ -225,11 +225,11 @@ class ModelStore:
                 f"{formats.class_path(type(obj))} is not a supported model type "
                 f"(supported: {', '.join(formats.supported_types())})",
             )
+        self._check_case_collision(name)  # early, before the expensive part; again later
         substitute = getattr(fmt, "substitute", None)  # e.g. a PEFT adapter merged
         replaced = substitute(obj, options) if substitute is not None else None
         if replaced is not None:
             obj, fmt = replaced[0], formats.by_id(replaced[1])
-        self._check_case_collision(name)  # early, before the expensive part; again later
         with self.storage.staging() as staged:
             extra = fmt.save(
                 obj, staged.directory, writer=staged.writer, **self._with_store(fmt.save, options)
