@@ -212,7 +212,8 @@ class ModelStore:
 
         `format_id` picks one of several formats that accept `obj` (e.g. "pt2" for Torch,
         also implied by `example_inputs=` or `example_kwargs=`); by default the first that
-        accepts it. `options` go to that format's `save`.
+        accepts it. `options` go to that format's `save`. A format may store something else
+        in `obj`'s place: a PEFT adapter with `merge=True` is stored merged, as hf_transformers.
         """
         name = validate_name(name)
         check_save_fields(description, variable, notebook)
