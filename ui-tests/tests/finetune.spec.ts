@@ -3,7 +3,7 @@
  * GPT-2 built from a config) and `lora_lm` (a LoRA adapter trained on it for a few steps).
  * The base is saved from the Models panel first, then the adapter, which is stored alone (a
  * few KB) with a reference to the base; loaded back into the kernel, it generates the same
- * tokens as the notebook's adapter.
+ * tokens as the notebook's adapter. Both are deleted at the end (the store is the server's).
  */
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
@@ -77,4 +77,12 @@ test('save a LoRA adapter after its base from the panel and load it back', async
   await page.notebook.runCell(CHECK_CELL);
   const printed = (await page.notebook.getCellTextOutput(CHECK_CELL)) ?? [];
   expect(printed.join('')).toContain('lora True True');
+
+  // The store is the server's, shared by the next tests: left empty.
+  for (const name of ['tiny-gpt2-lora', 'tiny-gpt2']) {
+    await panel.getByRole('option', { name }).click();
+    await panel.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(panel.getByRole('option', { name })).toHaveCount(0);
+  }
 });
