@@ -101,20 +101,35 @@ import json, sys
 from jupyterlab_models import ModelStore, ModelStoreError
 from tests.support import hf_models
 store = ModelStore(sys.argv[1])
+found = hf_models.generated(store.load("tuned"))
 try:
-    store.load("tuned")
+    store.load("elsewhere")
     missing = None
 except ModelStoreError as exc:
     missing = [exc.code, exc.message]
-print(json.dumps({"missing": missing}))
+print(json.dumps({"found": found, "missing": missing}))
 """
 
 
-def test_a_hub_base_is_looked_up_in_the_local_cache_only(store, tmp_path):
-    info = store.save(
-        hf_models.lora(), "tuned", base_hub_id="someone/tiny-gpt2", base_revision="abc"
-    )
-    assert info.extra["base"] == {"hub_id": "someone/tiny-gpt2", "revision": "abc"}
+def _hub_cache(cache, repo_id: str, revision: str, model) -> None:
+    """The local Hugging Face cache holding `model` as `repo_id` at `revision`, laid out as
+    huggingface_hub downloads it: refs/<revision> names a commit, snapshots/<commit>/ holds
+    the files."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / revision).write_text(commit)
+    model.save_pretrained(repo / "snapshots" / commit)
+
+
+def test_a_hub_base_comes_from_the_local_cache_only(store, tmp_path):
+    adapter = hf_models.lora()
+    info = store.save(adapter, "tuned", base_hub_id="someone/tiny-gpt2", base_revision="v1")
+    assert info.extra["base"] == {"hub_id": "someone/tiny-gpt2", "revision": "v1"}
+    assert info.extra["signature"]["base_model"] == "someone/tiny-gpt2@v1"
+    store.save(adapter, "elsewhere", base_hub_id="someone/not-downloaded")
+    _hub_cache(tmp_path / "hf" / "hub", "someone/tiny-gpt2", "v1", hf_models.gpt2())
+    # offline: a lookup that tried the network would fail rather than hang
     env = {**python_env(), "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
         [sys.executable, "-c", LOAD_FROM_HUB_CACHE, store.location],
@@ -123,9 +138,11 @@ def test_a_hub_base_is_looked_up_in_the_local_cache_only(store, tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    code, message = json.loads(done.stdout.strip().splitlines()[-1])["missing"]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["found"] == hf_models.generated(adapter)
+    code, message = report["missing"]
     assert code == "not_found" and "allow_download=True" in message
-    assert "someone/tiny-gpt2@abc" in message
+    assert "someone/not-downloaded" in message
 
 
 def test_the_cli_shows_the_adapter_and_its_base(store, capsys):
