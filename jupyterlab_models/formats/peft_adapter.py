@@ -11,7 +11,8 @@ stored as its active adapter only (`save_pretrained`: `adapter_model.safetensors
   given with `base_hub_id=` and `base_revision=`.
 
 Loading rebuilds the base (from the store, else from the local Hugging Face cache with
-`local_files_only=True`: nothing is downloaded unless `allow_download=True`) and applies the
+`local_files_only=True`: nothing is downloaded unless `allow_download=True`; `cache_dir=`
+another Hugging Face cache than the default) and applies the
 adapter with `PeftModel.from_pretrained`. `merge=True` at save stores the merged model as a
 plain hf_transformers model instead (merged in a copy: the user's model is not changed).
 """
@@ -165,11 +166,18 @@ def _shown(reference: dict[str, Any]) -> str:
     return f"{reference['hub_id']}@{revision}" if revision else reference["hub_id"]
 
 
-def load(files: VersionFiles, info: Any, *, store: Any = None, allow_download: bool = False) -> Any:
+def load(
+    files: VersionFiles,
+    info: Any,
+    *,
+    store: Any = None,
+    allow_download: bool = False,
+    cache_dir: str | None = None,
+) -> Any:
     peft = import_library(LIBRARY, PIP_PACKAGE)
     transformers = import_library("transformers", "transformers")
     what = f"model {info.name!r}"
-    base = _load_base(transformers, info, store, allow_download)
+    base = _load_base(transformers, info, store, allow_download, cache_dir)
     directory = files.directory  # every file verified first
     check_stored(directory, what)
     name = info.extra.get("adapter_name", "default")
@@ -178,7 +186,9 @@ def load(files: VersionFiles, info: Any, *, store: Any = None, allow_download: b
     return model.eval()
 
 
-def _load_base(transformers: Any, info: Any, store: Any, allow_download: bool) -> Any:
+def _load_base(
+    transformers: Any, info: Any, store: Any, allow_download: bool, cache_dir: str | None
+) -> Any:
     reference = info.extra.get("base") or {}
     if "store" in reference:
         if store is None:
@@ -200,6 +210,7 @@ def _load_base(transformers: Any, info: Any, store: Any, allow_download: bool) -
             reference.get("hub_id"),
             revision=reference.get("revision") or "main",
             local_files_only=not allow_download,
+            cache_dir=cache_dir,
             trust_remote_code=False,
             use_safetensors=True,
         ).eval()

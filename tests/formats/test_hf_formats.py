@@ -1,12 +1,16 @@
 """Hugging Face formats (issue #15): what each stores (safetensors and text only), what the
 manifest's `extra` and `signature` say, the detection order (HF before torch), and each
-refusal: a class that needs remote code, a model holding adapter layers, a file that is not
-safetensors or text. The fresh-process loads of every HF format (pickle blocked) are in
-formats/test_fresh_process.py; adapters in formats/test_peft_adapter.py."""
+refusal: a class that needs remote code, a file that is not safetensors or text. A BERT
+classifier, a T5 and a ViT image pipeline load in one fresh Python with pickle blocked (the
+tiny model of each HF format does in formats/test_fresh_process.py); adapters:
+formats/test_peft_adapter.py."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -15,6 +19,7 @@ import torch
 from jupyterlab_models import ModelStore, ModelStoreError, formats
 from jupyterlab_models.formats import hf_common
 from tests.support import hf_models
+from tests.support.env import python_env
 
 
 @pytest.fixture
@@ -154,3 +159,46 @@ def test_files_that_are_not_safetensors_or_text_are_refused(tmp_path):
     with pytest.raises(ModelStoreError) as caught:
         hf_common.check_saved(str(tmp_path), "this model")
     assert caught.value.code == "unsupported_type" and "pickle" in caught.value.message
+
+
+LOAD_ALL_IN_A_FRESH_PYTHON = """
+import json, sys
+from tests.support.pickle_guard import CALLS, LOADING  # first: before any library
+from jupyterlab_models import ModelStore
+from tests.support import hf_models
+store = ModelStore(sys.argv[1])
+LOADING[0] = True
+loaded = {name: store.load(name) for name in ("bert", "t5", "vit-pipeline")}
+LOADING[0] = False
+print(json.dumps({
+    "types": {n: type(m).__module__ + "." + type(m).__qualname__ for n, m in loaded.items()},
+    "bert": hf_models.bert_logits(loaded["bert"]),
+    "t5": hf_models.t5_generated(loaded["t5"]),
+    "vit": hf_models.pipeline_scores(loaded["vit-pipeline"]),
+    "pickle": CALLS,
+}))
+"""
+
+
+def test_an_encoder_a_seq2seq_and_a_vit_pipeline_load_in_a_fresh_python(store):
+    """One fresh Python (with pickle blocked) for the three: same class, same outputs."""
+    models = {"bert": hf_models.bert_classifier(), "t5": hf_models.t5()}
+    models["vit-pipeline"] = hf_models.vit_pipeline()
+    for name, model in models.items():
+        store.save(model, name)
+    assert store.info("vit-pipeline").extra["parts"] == {"image_processor": "ViTImageProcessor"}
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_ALL_IN_A_FRESH_PYTHON, store.location],
+        env=python_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded["pickle"] == []
+    assert loaded["types"] == {n: formats.class_path(type(m)) for n, m in models.items()}
+    np.testing.assert_allclose(loaded["bert"], hf_models.bert_logits(models["bert"]), rtol=1e-5)
+    assert loaded["t5"] == hf_models.t5_generated(models["t5"])
+    np.testing.assert_allclose(
+        loaded["vit"], hf_models.pipeline_scores(models["vit-pipeline"]), rtol=1e-5
+    )

@@ -200,15 +200,3 @@ def t5_generated(model: Any) -> list:
 
     with torch.no_grad():
         return model.generate(torch.tensor(TOKEN_IDS), max_new_tokens=5, do_sample=False).tolist()
-
-
-def bert_model() -> tuple[Any, dict[str, dict[str, Any]]]:
-    return bert_classifier(), {"bert": {}}
-
-
-def t5_model() -> tuple[Any, dict[str, dict[str, Any]]]:
-    return t5(), {"t5": {}}
-
-
-def vit_with_processor() -> tuple[Any, dict[str, dict[str, Any]]]:
-    return vit_pipeline(), {"vit-pipeline": {}}

@@ -353,23 +353,6 @@ VARIANTS: dict[str, Variant] = {
     "pt-pt2-user-class": Variant(
         _torch_user_class, _torch_outputs, without=("tests.support.torch_net", "Net")
     ),
-    "hf-bert-classifier": Variant(
-        hf_models.bert_model,
-        hf_models.bert_logits,
-        rtol=1e-5,
-        type="transformers.models.bert.modeling_bert.BertForSequenceClassification",
-    ),
-    "hf-t5": Variant(
-        hf_models.t5_model,
-        hf_models.t5_generated,
-        type="transformers.models.t5.modeling_t5.T5ForConditionalGeneration",
-    ),
-    "hf-vit-image-pipeline": Variant(
-        hf_models.vit_with_processor,
-        hf_models.pipeline_scores,
-        rtol=1e-5,
-        type="transformers.pipelines.image_classification.ImageClassificationPipeline",
-    ),
 }
 
 
