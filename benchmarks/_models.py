@@ -16,7 +16,7 @@ import numpy as np
 
 @dataclass
 class Case:
-    key: str  # torch, onnx, lightgbm, xgboost, catboost, keras
+    key: str  # torch, onnx, lightgbm, xgboost, catboost, keras, transformers
     label: str  # for the table, e.g. "torch pt 300 MB"
     format_id: str
     model: Any
@@ -26,7 +26,7 @@ class Case:
     big: bool  # one of the ~300 MB models (P1c)
 
 
-ALL = ("torch", "onnx", "lightgbm", "xgboost", "catboost", "keras")
+ALL = ("torch", "onnx", "lightgbm", "xgboost", "catboost", "keras", "transformers")
 BIG = ("torch", "onnx")
 
 
@@ -190,6 +190,54 @@ def _keras(smoke: bool) -> Case:
     return Case("keras", f"keras {size}", "tf_keras", model, "model.keras", save, load, False)
 
 
+# --- transformers: a ~500 MB GPT-2 (126 M parameters), save_pretrained / from_pretrained -------
+
+
+def _transformers(smoke: bool) -> Case:
+    # This machine's torchvision wheel needs the tests' shim to be imported by transformers
+    # (tests/support/site/torchvision_shim.py); elsewhere it does nothing.
+    from tests.support.site import torchvision_shim
+
+    torchvision_shim.install()
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    # 6 layers of width 1024 and GPT-2's vocabulary: 126 M float32 parameters, 504 MB
+    sizes = {"n_embd": 1024, "n_head": 16, "n_layer": 6}
+    if smoke:
+        sizes = {"n_embd": 32, "n_head": 2, "n_layer": 2, "vocab_size": 64}
+    model = GPT2LMHeadModel(GPT2Config(**sizes)).eval()
+
+    def save(m: Any, path: str) -> None:
+        m.save_pretrained(path)  # a folder: safetensors + config.json + generation_config.json
+
+    def load(path: str) -> Any:
+        return GPT2LMHeadModel.from_pretrained(path, local_files_only=True, use_safetensors=True)
+
+    size = "tiny" if smoke else "500 MB"
+    return Case(
+        "transformers",
+        f"transformers GPT-2 {size}",
+        "hf_transformers",
+        model,
+        "hf",
+        save,
+        load,
+        False,
+    )
+
+
+def lora_sizes(model: Any, store: Any) -> tuple[int, int]:
+    """(bytes of the stored base, bytes of a stored rank-8 LoRA adapter on its attention)."""
+    from peft import LoraConfig, get_peft_model
+
+    base = store.save(model, "base")
+    config = LoraConfig(r=8, target_modules=["c_attn"], fan_in_fan_out=True)
+    adapter = store.save(get_peft_model(model, config), "adapter", base="base")
+    return base.size_bytes, adapter.size_bytes
+
+
 _BUILDERS: dict[str, Callable[[bool], Case]] = {
     "torch": _torch,
     "onnx": _onnx,
@@ -197,4 +245,5 @@ _BUILDERS: dict[str, Callable[[bool], Case]] = {
     "xgboost": _xgboost,
     "catboost": _catboost,
     "keras": _keras,
+    "transformers": _transformers,
 }

@@ -7,6 +7,8 @@ for save and for load.
 
     python benchmarks/p1_save_load.py [--smoke] [--reps N] [--only torch,onnx] [--variant NAME]
 
+The transformers case (issue #15) adds a row: a LoRA adapter's stored size against its base's.
+
 `--variant` measures, in the same run, the store as it was before its last changes
 (benchmarks/_variants.py, default `before`) as a third column: the before/after of a change.
 """
@@ -34,6 +36,7 @@ from _common import (
 )
 
 TARGET = 1.10
+ADAPTER_TARGET = 50  # issue #15: an adapter's save is >= 50x smaller than its base's
 HASH_TARGET = 1.05  # issue #4: hashing adds <= 5 % to the save time of a 300 MB model
 # A 300 MB save's time varies by +-20 % from one save to the next on this VM (the fsync): the
 # 5 % budget is measured over this many times P1's repetitions, saves with and without hashing
@@ -70,6 +73,8 @@ def main() -> int:
             rows += measure(
                 case, ModelStore(os.path.join(work, "store")), work, reps, args, variant
             )
+            if key == "transformers":  # issue #15: an adapter against its base
+                rows.append(adapter_row(case, ModelStore(os.path.join(work, "lora")), args))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         del case
@@ -185,6 +190,21 @@ def measure(case, store, work, reps, args, variant) -> list[Row]:
             )
         )
     return rows
+
+
+def adapter_row(case, store, args) -> Row:
+    base, adapter = _models.lora_sizes(case.model, store)
+    return Row(
+        "P1",
+        f"{case.label}: LoRA adapter (r=8 on c_attn) stored vs its base",
+        f"{adapter / 1e6:.2f} MB",
+        f"{base / 1e6:.1f} MB",
+        adapter / base,
+        f"<= {1 / ADAPTER_TARGET:.3f}x (>= {ADAPTER_TARGET}x smaller)",
+        judge(args.smoke, base / adapter >= ADAPTER_TARGET),
+        f"the adapter is {base / adapter:.0f}x smaller than the base",
+        {"base_bytes": base, "adapter_bytes": adapter},
+    )
 
 
 @contextmanager

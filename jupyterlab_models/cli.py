@@ -222,6 +222,10 @@ def _print_info(model: ModelInfo) -> None:
         ("python", model.python_version),
     ]
     fields += [(f"version of {k}", v) for k, v in model.library_versions.items()]
+    # what the format says of the model (architecture, parameters, an adapter's base...)
+    signature = model.extra.get("signature")
+    if isinstance(signature, dict):
+        fields += [(str(k).replace("_", " "), _shown(v)) for k, v in signature.items()]
     width = max(len(label) for label, _ in fields) + 2
     for label, value in fields:
         print(f"{printable(label) + ':':<{width}}{printable(value)}")
@@ -230,6 +234,14 @@ def _print_info(model: ModelInfo) -> None:
         algorithm, hexdigest = entry_digest(entry)
         path, hexdigest = printable(entry["path"]), printable(hexdigest)
         print(f"  {path}  {entry['size']} bytes  {algorithm} {hexdigest}")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, dict):  # inputs/outputs specs: name shape dtype
+        return " ".join(_shown(v) for v in value.values())
+    return "" if value is None else str(value)
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import faults, formats
 from .errors import reading, writing
+from .formats import origins
 from .formats.base import Format, OptionError
 from .formats.versions import version_warnings
 from .location import resolve_location
@@ -160,13 +161,14 @@ class ModelStore:
         inspect.signature(fmt.load).bind("", info, **options)
         with self.storage.local_copy(info, progress) as files:
             try:
-                obj = fmt.load(files, info, **options)
+                obj = fmt.load(files, info, **self._with_store(fmt.load, options))
             except (ModelStoreError, OptionError, MemoryError):
                 raise
             except Exception as exc:
                 if exc is files.read_error:  # the store's read, not the library: as it is
                     raise
                 raise self._load_error(exc, info, fmt) from exc
+        self._remember(fmt, obj, info)
         return obj, info, version_warnings(info, fmt)
 
     def _load_error(self, exc: Exception, info: ModelInfo, fmt: Format) -> ModelStoreError:
@@ -210,7 +212,8 @@ class ModelStore:
 
         `format_id` picks one of several formats that accept `obj` (e.g. "pt2" for Torch,
         also implied by `example_inputs=` or `example_kwargs=`); by default the first that
-        accepts it. `options` go to that format's `save`.
+        accepts it. `options` go to that format's `save`. A format may store something else
+        in `obj`'s place: a PEFT adapter with `merge=True` is stored merged, as hf_transformers.
         """
         name = validate_name(name)
         check_save_fields(description, variable, notebook)
@@ -224,8 +227,14 @@ class ModelStore:
                 f"(supported: {', '.join(formats.supported_types())})",
             )
         self._check_case_collision(name)  # early, before the expensive part; again later
+        substitute = getattr(fmt, "substitute", None)  # e.g. a PEFT adapter merged
+        replaced = substitute(obj, options) if substitute is not None else None
+        if replaced is not None:
+            obj, fmt = replaced[0], formats.by_id(replaced[1])
         with self.storage.staging() as staged:
-            extra = fmt.save(obj, staged.directory, writer=staged.writer, **options)
+            extra = fmt.save(
+                obj, staged.directory, writer=staged.writer, **self._with_store(fmt.save, options)
+            )
             faults.point("staged")
 
             def make_info(version: int, files: list[FileEntry]) -> ModelInfo:
@@ -248,9 +257,11 @@ class ModelStore:
                     extra=extra,
                 )
 
-            return self.storage.publish(
+            info = self.storage.publish(
                 staged, name, make_info, progress, self._check_case_collision
             )
+        self._remember(fmt, obj, info)
+        return info
 
     @writing
     def delete(self, name: str, version: int | None = None) -> list[int]:
@@ -304,6 +315,17 @@ class ModelStore:
         return self.storage.gc(older_than)
 
     # --- internals -----------------------------------------------------------------------
+
+    def _with_store(self, method: Any, options: dict[str, Any]) -> dict[str, Any]:
+        """A format that refers to other models of the store (a PEFT adapter's base) gets
+        this store as `store=`."""
+        if "store" in inspect.signature(method).parameters:
+            return {**options, "store": self}
+        return options
+
+    def _remember(self, fmt: Format, obj: Any, info: ModelInfo) -> None:
+        if getattr(fmt, "KEEPS_ORIGIN", False):
+            origins.remember(obj, self.location, info.name, info.version)
 
     def _check_case_collision(self, name: str) -> None:
         for existing in self.storage.names():

@@ -17,9 +17,13 @@ from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from . import (
     catboost,
     catboost_pool,
+    hf_pipeline,
+    hf_processor,
+    hf_transformers,
     keras,
     lightgbm,
     onnx,
+    peft_adapter,
     skops,
     tensorflow,
     torch,
@@ -42,7 +46,8 @@ __all__ = [
 
 # Order matters: the first format that accepts a type is its default. Specific libraries come
 # before generic ones (LightGBM/XGBoost/CatBoost estimators are scikit-learn estimators too,
-# Keras models before TensorFlow modules, "pt" before the opt-in "pt2").
+# Keras models before TensorFlow modules, Hugging Face models and PEFT adapters before the torch
+# modules they also are, "pt" before the opt-in "pt2").
 FORMATS: tuple[Format, ...] = (
     catboost,
     catboost_pool,
@@ -50,6 +55,10 @@ FORMATS: tuple[Format, ...] = (
     xgboost,
     keras,
     tensorflow,
+    peft_adapter,
+    hf_transformers,
+    hf_pipeline,
+    hf_processor,
     torch,
     torch_export,
     onnx,

@@ -48,6 +48,15 @@ class Format(Protocol):
         one `version_warnings` compares)."""
 
 
+# Optional, for formats that need them (store.py looks for each):
+# - a `store` keyword of `save` or `load`: the ModelStore itself, for a format that refers to
+#   other models of the store (peft_adapter: an adapter's base);
+# - `substitute(obj, options)`: (object, format id) to save in `obj`'s place, or None
+#   (peft_adapter with merge=True: the merged model, as hf_transformers);
+# - `KEEPS_ORIGIN = True`: the store remembers which of its models an object was saved as or
+#   loaded from (origins.py; hf_transformers, for the adapters made on it).
+
+
 class OptionError(TypeError):
     """A wrong option given to a format's `save` or `load`: the caller's mistake, raised as it
     is (a failure of the library on stored bytes becomes `integrity` instead)."""

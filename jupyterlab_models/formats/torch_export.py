@@ -46,6 +46,7 @@ MODULES = (LIBRARY,)
 EXPORTED_PROGRAM = "torch.export.exported_program.ExportedProgram"
 TYPES = ("torch.nn.modules.module.Module", EXPORTED_PROGRAM)
 MODEL_FILE = "model.pt2"
+HF_MODEL = "transformers.modeling_utils.PreTrainedModel"
 # Entries of a .pt2 archive (below its root folder) that load without unpickling anything.
 SAFE_ENTRIES = re.compile(
     r"archive_format|archive_version|byteorder|\.data/version|\.data/serialization_id"
@@ -90,7 +91,7 @@ def save(
             raise ModelStoreError(
                 UNSUPPORTED_TYPE,
                 f"torch.export cannot export {class_path(type(obj))} with these example "
-                f"inputs: {error_reason(exc)}{_hint(exc)}",
+                f"inputs: {error_reason(exc)}{_hint(exc, obj)}",
             ) from exc
         extra.update(saved="module", training=obj.training)
     path = os.path.join(directory, MODEL_FILE)
@@ -167,13 +168,17 @@ def _batch_dynamic(torch: Any, module: Any, args: tuple[Any, ...], kwargs: dict[
     return {name: tree_map(spec, value) for name, value in bound.items()}
 
 
-def _hint(exc: Exception) -> str:
-    if "Cache" in str(exc):
-        return (
-            ". The module seems to return a cache object (e.g. transformers' DynamicCache), "
-            'which torch.export cannot output: pass example_kwargs={"use_cache": False}'
-        )
-    return ""
+def _hint(exc: Exception, module: Any) -> str:
+    if "Cache" not in str(exc):
+        return ""
+    hint = (
+        ". The module returns a cache object (e.g. transformers' DynamicCache), which "
+        'torch.export cannot output: pass example_kwargs={"use_cache": False}'
+    )
+    if any(class_path(c) == HF_MODEL for c in type(module).__mro__):
+        # a transformers model has its own format, which keeps generate() and the config
+        hint += ', or save it without format_id="pt2" (the hf_transformers format)'
+    return hint
 
 
 def output_modules(program: Any) -> list[str]:

@@ -24,25 +24,40 @@ from tests.support.env import REPO, python_env
 LOAD_IN_FRESH_PROCESS = """
 import json, sys
 sys.path.insert(0, {repo!r})
+from tests.support.pickle_guard import CALLS, LOADING  # first: before any library
 from tests.support import tiny_models
 from jupyterlab_models import ModelStore, ModelStoreError
 
 store = ModelStore({store!r})
+LOADING[0] = True
 try:
     model = store.load({format_id!r})
 except ModelStoreError as exc:
     if exc.code != "untrusted":
         raise
     model = store.load({format_id!r}, trusted=exc.details["untrusted"])
+LOADING[0] = False
 info = store.info({format_id!r})
 print(json.dumps({{"type": type(model).__module__ + "." + type(model).__qualname__,
-                  "outputs": tiny_models.outputs({format_id!r}, model)}}))
+                  "outputs": tiny_models.outputs({format_id!r}, model), "pickle": CALLS}}))
 """
 
 
 # Formats that give back an object of the saved class (the others give the library's loaded
 # form: a TorchScript module, an exported program's module, a restored SavedModel).
-SAME_CLASS = {"lgbm", "cbm", "quantized_pool", "xgb", "tf_keras", "onnx", "skops"}
+SAME_CLASS = {
+    "lgbm",
+    "cbm",
+    "quantized_pool",
+    "xgb",
+    "tf_keras",
+    "onnx",
+    "skops",
+    "hf_transformers",
+    "hf_processor",
+    "hf_pipeline",
+    "peft_adapter",
+}
 
 
 def test_every_registered_format_has_a_tiny_model():
@@ -53,6 +68,9 @@ def test_every_registered_format_has_a_tiny_model():
 def test_loads_in_a_fresh_process(format_id, tmp_path):
     model, options = tiny_models.build(format_id)
     store = ModelStore(tmp_path / "store")
+    if format_id in tiny_models.BASES:  # e.g. an adapter's base model
+        base_name, build_base = tiny_models.BASES[format_id]
+        store.save(build_base(), base_name)
     info = store.save(model, format_id, **options)
     assert info.format == format_id
     assert info.type == formats.class_path(type(model))
@@ -69,6 +87,7 @@ def test_loads_in_a_fresh_process(format_id, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded["pickle"] == []
     tiny_models.assert_same(format_id, expected, loaded["outputs"])
     if format_id in SAME_CLASS:
         assert loaded["type"] == info.type
@@ -79,13 +98,17 @@ def test_loads_in_a_fresh_process(format_id, tmp_path):
 LOAD_VARIANT_IN_FRESH_PROCESS = """
 import json, sys
 sys.path.insert(0, {repo!r})
+from tests.support.pickle_guard import CALLS, LOADING  # first: before any library
 from tests.support import tiny_models
 from jupyterlab_models import ModelStore
 
 variant = tiny_models.VARIANTS[{variant!r}]
 store = ModelStore({store!r})
+LOADING[0] = True
 loaded = {{name: store.load(name) for name in {names!r}}}
+LOADING[0] = False
 print(json.dumps({{
+    "pickle": CALLS,
     "types": {{n: type(m).__module__ + "." + type(m).__qualname__ for n, m in loaded.items()}},
     "outputs": {{n: variant.outputs(m) for n, m in loaded.items()}},
     "modules": sorted(sys.modules),
@@ -114,6 +137,7 @@ def test_variant_loads_in_a_fresh_process(name, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded["pickle"] == []
     for saved in saves:
         tiny_models.assert_same_variant(variant, expected, loaded["outputs"][saved])
         if variant.type is not None:

@@ -1,4 +1,5 @@
-"""Yesterday's models still load: one committed tiny model per format id (tests/golden/)."""
+"""Yesterday's models still load: one committed tiny model per format id (tests/golden/: the
+schema 1 store of the first formats, and store-blake3 of the formats added since)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,26 @@ import pytest
 
 from jupyterlab_models import ModelStore, ModelStoreError, formats
 from tests.support import tiny_models
-from tests.support.env import GOLDEN
+from tests.support.env import GOLDEN, GOLDEN_STORES
 
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text())
+# {format id: the golden store holding its model (named as the format)}
+STORE_OF = {
+    info.name: path
+    for path in GOLDEN_STORES
+    for info in ModelStore(path).list()
+    if info.name == info.format
+}
 
 
 def test_there_is_a_golden_model_of_every_format():
-    stored = {info.format for info in ModelStore(GOLDEN / "store").list()}
-    assert stored == {fmt.FORMAT_ID for fmt in formats.FORMATS} == set(EXPECTED)
+    stored = {info.format for path in GOLDEN_STORES for info in ModelStore(path).list()}
+    assert stored == set(STORE_OF) == {fmt.FORMAT_ID for fmt in formats.FORMATS} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("format_id", sorted(EXPECTED))
 def test_golden_model_loads_and_computes_the_same(format_id):
-    store = ModelStore(GOLDEN / "store")
+    store = ModelStore(STORE_OF[format_id])
     try:
         model = store.load(format_id)
     except ModelStoreError as exc:
@@ -34,7 +42,7 @@ def test_golden_model_loads_and_computes_the_same(format_id):
 def test_a_missing_library_says_what_to_install(format_id, monkeypatch):
     """As if the model's library were not installed in this kernel: `library_missing`, with
     the pip command, and the store left as it is."""
-    store = ModelStore(GOLDEN / "store")
+    store = ModelStore(STORE_OF[format_id])
     library = store.info(format_id).library  # keras or tf_keras for the tf_keras format
     for module in list(sys.modules):
         if module == library or module.startswith(library + "."):

@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import hf_models
+
 # Networks are compared with allclose, trees exactly.
 EXACT = {"lgbm", "cbm", "quantized_pool", "xgb", "skops", "onnx"}
 
@@ -113,6 +115,8 @@ def _skops() -> Any:
 
 
 def _save_options(format_id: str) -> dict[str, Any]:
+    if format_id == "peft_adapter":  # its base, saved first (BASES)
+        return {"base": hf_models.BASE_NAME}
     if format_id == "pt2":
         import torch
 
@@ -131,6 +135,14 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "pt2": _torch_net,
     "onnx": _onnx,
     "skops": _skops,
+    "hf_transformers": hf_models.gpt2,
+    "hf_processor": hf_models.tokenizer,
+    "hf_pipeline": hf_models.text_pipeline,
+    "peft_adapter": hf_models.lora,
+}
+# Models a format's model refers to, saved first: {format id: (name, builder)}
+BASES: dict[str, tuple[str, Callable[[], Any]]] = {
+    "peft_adapter": (hf_models.BASE_NAME, hf_models.gpt2),
 }
 
 
@@ -157,6 +169,8 @@ def outputs(format_id: str, model: Any) -> list:
 
         with torch.no_grad():
             return model(torch.from_numpy(X)).numpy().tolist()
+    if format_id.startswith(("hf_", "peft_")):
+        return hf_models.outputs(format_id, model)
     if format_id == "onnx":
         import onnxruntime
 

@@ -10,7 +10,7 @@ import { smallModelCode } from './helpers';
 const NOTEBOOK = 'quickstart.ipynb';
 const PANEL_ID = 'jupyterlab-models-panel';
 /** The quickstart's last cell, free for checks run in the kernel. */
-const CHECK_CELL = 15;
+const CHECK_CELL = 17;
 
 test.use({ autoGoto: true });
 
@@ -66,7 +66,7 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   const dialog = page.locator('.jp-Dialog');
   const variable = dialog.getByLabel('Variable');
   await expect(variable.locator('option').first()).toHaveText(
-    /^cat_clf — catboost CatBoostClassifier$/
+    /^base_lm — transformers GPT2LMHeadModel$/
   );
   await variable.selectOption('clf');
   await expect(variable.locator('option:checked')).toHaveText(
@@ -199,9 +199,11 @@ test('save and load models of three more libraries', async ({
   await panel.getByRole('button', { name: 'Save model', exact: true }).click();
   const options = dialog.getByLabel('Variable').locator('option');
   await expect(options).toHaveText([
+    /^base_lm — transformers GPT2LMHeadModel$/,
     /^cat_clf — catboost /,
     /^clf — lightgbm /,
     /^keras_model — keras /,
+    /^lora_lm — peft PeftModelForCausalLM$/,
     /^net — torch /,
     /^onnx_model — onnx /,
     /^pipe — sklearn /,

@@ -1,0 +1,42 @@
+"""The panel's flow for a fine-tuned model, through the dispatcher (issue #15): the variables
+list shows a transformers model, a tokenizer and a PEFT adapter with their formats; the base
+saved from the panel is found by the adapter saved after it (no option to pass); loading the
+adapter back applies it to the stored base."""
+
+from __future__ import annotations
+
+from jupyterlab_models.protocol import PROTOCOL_VERSION
+from tests.kernel.test_kernel_dispatch import Session
+from tests.support import hf_models
+
+
+def test_save_a_base_then_its_adapter_from_the_panel_and_load_it(tmp_path):
+    base = hf_models.gpt2()
+    namespace = {"base": base, "tokenizer": hf_models.tokenizer()}
+    session = Session(namespace)
+    session.ok("hello", protocol_version=PROTOCOL_VERSION, store=str(tmp_path / "store"))
+    session.ok("save", variable="base", name="tiny-gpt2")
+    namespace["tuned"] = hf_models.lora(base)  # fine-tuned in the notebook after the save
+    variables = {v["name"]: v["format"] for v in session.ok("variables")["variables"]}
+    assert variables == {
+        "base": "hf_transformers",
+        "tokenizer": "hf_processor",
+        "tuned": "peft_adapter",
+    }
+    events, reply = session.request("save", variable="tuned", name="tiny-gpt2-lora")
+    model = reply["result"]["model"]
+    assert events and model["format"] == "peft_adapter"
+    assert model["extra"]["signature"]["base_model"] == "tiny-gpt2 v1"
+    assert model["extra"]["signature"]["rank"] == 4
+    session.ok("save", variable="tokenizer", name="tiny-tokenizer")
+
+    result = session.ok("load", name="tiny-gpt2-lora", variable="loaded")
+    assert result["model"]["extra"]["base"] == {"store": {"name": "tiny-gpt2", "version": 1}}
+    loaded = namespace["loaded"]
+    assert type(loaded) is type(namespace["tuned"])
+    assert hf_models.generated(loaded) == hf_models.generated(namespace["tuned"])
+    session.ok("load", name="tiny-tokenizer", variable="tok2")
+    assert (
+        namespace["tok2"](hf_models.SENTENCES)["input_ids"]
+        == (namespace["tokenizer"](hf_models.SENTENCES)["input_ids"])
+    )
