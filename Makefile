@@ -42,9 +42,13 @@ $(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/node pyproject.toml package.json
 	# tf_keras (legacy Keras 2) models: tf-keras runs on tensorflow-cpu, but asks for the full
 	# tensorflow wheel; --no-deps keeps a single TensorFlow.
 	$(BIN)/python -m pip install -q --no-deps "tf-keras==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("tensorflow-cpu").rsplit(".", 1)[0])').*"
-	# torchvision for the conformance suite (tests only): the build matching this torch; its
-	# wheel asks for torch itself, so --no-deps keeps the CPU torch above.
-	$(BIN)/python -m pip install -q --no-deps "torchvision==$(TORCHVISION_VERSION)"
+	# torchvision for the conformance suite only, outside the venv (tests/conformance/shims.py
+	# puts it on sys.path): the build matching this torch here is a CUDA one that the CPU torch
+	# cannot import, and transformers imports any torchvision it finds. --no-deps keeps the
+	# CPU torch above.
+	$(BIN)/python -m pip uninstall -q -y torchvision 2>/dev/null || true
+	test -d $(STAMPS)/torchvision/torchvision || $(BIN)/python -m pip install -q --no-deps \
+		--target $(STAMPS)/torchvision "torchvision==$(TORCHVISION_VERSION)"
 	jupyter labextension develop --overwrite .
 	touch $@
 

@@ -194,11 +194,6 @@ def _keras(smoke: bool) -> Case:
 
 
 def _transformers(smoke: bool) -> Case:
-    # This machine's torchvision wheel needs the tests' shim to be imported by transformers
-    # (tests/support/site/torchvision_shim.py); elsewhere it does nothing.
-    from tests.support.site import torchvision_shim
-
-    torchvision_shim.install()
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 

@@ -11,7 +11,6 @@ import pytest
 
 from tests.support.env import python_env
 from tests.support.kernel import TIMEOUT, Client
-from tests.support.site import torchvision_shim
 from tests.support.store_backends import (
     BACKENDS,
     KEY_ID,
@@ -20,8 +19,6 @@ from tests.support.store_backends import (
     S3Server,
     make_url,
 )
-
-torchvision_shim.install()  # before anything imports transformers (see the module)
 
 
 @pytest.fixture(autouse=True)

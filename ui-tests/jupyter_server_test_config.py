@@ -21,10 +21,6 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
     for p in (os.path.normpath(os.path.join(_TEST_KERNELS, "..")), os.environ.get("JUPYTER_PATH"))
     if p
 )
-# The kernels' sitecustomize applies the tests' torchvision shim (tests/support/site), which
-# `import transformers` (the quickstart's fine-tuning cell) needs on this machine.
-_SITE = os.path.normpath(os.path.join(_HERE, "..", "tests", "support", "site"))
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SITE, os.environ.get("PYTHONPATH")) if p)
 # The notebook test runs the same server as `jupyter notebook` beside this one.
 if os.environ.get("JUPYTERLAB_MODELS_TEST_PORT"):
     c.ServerApp.port = int(os.environ["JUPYTERLAB_MODELS_TEST_PORT"])  # noqa: F821

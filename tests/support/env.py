@@ -11,15 +11,12 @@ FIXTURES = TESTS / "fixtures"
 GOLDEN = TESTS / "golden"
 # The golden stores: schema 1 (sha256, as written before BLAKE3), then the formats added since.
 GOLDEN_STORES = (GOLDEN / "store", GOLDEN / "store-blake3")
-# sitecustomize.py of the children: the torchvision shim (support/site/torchvision_shim.py)
-SITE = TESTS / "support" / "site"
 
 
 def python_env() -> dict[str, str]:
     """Environment for child Pythons (kernels, clean interpreters): this checkout is importable
     even when the package is not installed; an installed copy works the same. The repository
-    root on PYTHONPATH makes the `tests` package importable too (`python -m tests.support...`);
-    support/site's sitecustomize applies the torchvision shim that transformers needs here."""
+    root on PYTHONPATH makes the `tests` package importable too (`python -m tests.support...`)."""
     env = {k: v for k, v in os.environ.items() if k != "JUPYTERLAB_MODELS_STORE"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), str(SITE), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
