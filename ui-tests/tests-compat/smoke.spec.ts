@@ -11,7 +11,12 @@ const UI = process.env.COMPAT_UI || 'lab';
 
 function storeListing(store: string): Record<string, number> {
   return JSON.parse(
-    execFileSync('jupyter-models', ['list', '--store', store, '--json']).toString()
+    execFileSync('jupyter-models', [
+      'list',
+      '--store',
+      store,
+      '--json'
+    ]).toString()
   ).versions;
 }
 
