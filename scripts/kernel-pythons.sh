@@ -12,12 +12,15 @@ root=.make/kernel-pythons
 # ipykernel 7 needs Python >= 3.10, so Python 3.9 runs with ipykernel 6 only.
 envs=("3.9 6" "3.13 6" "3.13 7")
 
+# pyenv from PATH, else where its installer puts it.
+pyenv=$(command -v pyenv || echo "${PYENV_ROOT:-$HOME/.pyenv}/bin/pyenv")
+
 python_of() {  # the newest pyenv Python X.Y.Z of the minor version $1
   local found
-  found=$(ls -d "$(pyenv root)/versions/$1".[0-9]*/bin/python 2>/dev/null | sort -V | tail -1)
+  found=$(ls -d "$("$pyenv" root)/versions/$1".[0-9]*/bin/python 2>/dev/null | sort -V | tail -1)
   if [ -z "$found" ]; then
-    pyenv install --skip-existing "$1" >&2
-    found=$(ls -d "$(pyenv root)/versions/$1".[0-9]*/bin/python | sort -V | tail -1)
+    "$pyenv" install --skip-existing "$1" >&2
+    found=$(ls -d "$("$pyenv" root)/versions/$1".[0-9]*/bin/python | sort -V | tail -1)
   fi
   echo "$found"
 }
