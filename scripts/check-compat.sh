@@ -14,7 +14,8 @@ start=$SECONDS
 rm -rf "$venv"
 python3 -m venv "$venv"
 # LightGBM: the smallest model library to install (numpy, scipy) for the smoke test's model.
-"$venv/bin/python" -m pip install -q "$@" "$wheel" lightgbm
+# --no-compile: Python compiles what it imports; compiling all of JupyterLab took minutes.
+"$venv/bin/python" -m pip install -q --no-compile "$@" "$wheel" lightgbm
 versions=$("$venv/bin/python" -c 'import importlib.metadata as m
 print(" ".join(f"{p}=={m.version(p)}" for p in ("jupyterlab", "notebook", "ipykernel", "jupyter_server") if __import__("importlib.util").util.find_spec(p.replace("-", "_"))))')
 # No "receive Jupyter news?" toast over the panel's buttons.

@@ -30,6 +30,6 @@ for env in "${envs[@]}"; do
   venv=$root/py$minor-ipykernel$ipykernel
   rm -rf "$venv"
   "$(python_of "$minor")" -m venv "$venv"
-  "$venv/bin/python" -m pip install -q "$wheel" "ipykernel==$ipykernel.*" lightgbm
+  "$venv/bin/python" -m pip install -q --no-compile "$wheel" "ipykernel==$ipykernel.*" lightgbm
   echo "$venv: $("$venv/bin/python" -c 'import sys, ipykernel; print(sys.version.split()[0], "ipykernel", ipykernel.__version__)')"
 done
