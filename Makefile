@@ -16,7 +16,8 @@ LAB_FLAGS := $(ROOT_FLAG) $(if $(DISPLAY),,--no-browser)
 
 TS_SOURCES := $(shell find src style schema -type f) tsconfig.json
 
-.PHONY: all lab test install lint test-python test-js test-package test-ui build clean bench conformance
+.PHONY: all lab test install lint test-python test-js test-package test-ui build clean bench conformance \
+	wheel kernel-pythons test-kernel-pythons test-compat-oldest test-compat
 
 all: install
 
@@ -65,8 +66,9 @@ lint: $(STAMPS)/install
 	$(BIN)/ruff check jupyterlab_models tests benchmarks
 	$(BIN)/ruff format --check jupyterlab_models tests benchmarks
 
+# tests/compat needs the kernel environments of `make kernel-pythons` (run by test-compat).
 test-python: $(STAMPS)/install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --ignore=tests/compat
 
 test-js: $(STAMPS)/node
 	npm test
@@ -99,7 +101,40 @@ test-ui: build $(STAMPS)/chromium $(STAMPS)/ui-node $(STAMPS)/test-kernels-insta
 	cd ui-tests && CHROMIUM_PATH=$(CHROMIUM) npx playwright test
 	cd ui-tests && CHROMIUM_PATH=$(CHROMIUM) npx playwright test --config playwright.notebook.config.js
 
-test: lint test-python test-js test-package test-ui
+# Compatibility (issue #20). Each row: a fresh venv with one release and the built wheel,
+# `jupyter labextension list` OK, and the Playwright smoke test (ui-tests/tests-compat) in
+# Chromium. `make test` runs the oldest JupyterLab only (a row takes 3 to 6 minutes, mostly pip);
+# `make test-compat` runs every row and the kernel side on Python 3.9 and 3.13 with ipykernel
+# 6 and 7. Ports 8893-8896 (JUPYTERLAB_COMPAT_TEST_PORT).
+OLDEST_LAB ?= 4.0.0
+OLDEST_NOTEBOOK ?= 7.0.0
+# Notebook 7.0.0 with the JupyterLab of its time (it needs jupyterlab>=4.0.2).
+OLDEST_NOTEBOOK_LAB ?= 4.0.2
+COMPAT_DIST := $(STAMPS)/compat-dist
+COMPAT_ROW = bash scripts/check-compat.sh
+COMPAT_UI_DEPS = wheel $(STAMPS)/chromium $(STAMPS)/ui-node
+
+# The wheel of this checkout, as users get it (hatch's build hook reuses the current build).
+wheel: build
+	rm -rf $(COMPAT_DIST)
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w $(COMPAT_DIST) .
+
+kernel-pythons: wheel
+	bash scripts/kernel-pythons.sh $(COMPAT_DIST)/jupyterlab_models-*.whl
+
+test-kernel-pythons: kernel-pythons
+	$(BIN)/python -m pytest -q tests/compat
+
+test-compat-oldest: $(COMPAT_UI_DEPS)
+	$(COMPAT_ROW) lab-$(OLDEST_LAB) lab 8893 $(COMPAT_DIST)/*.whl "jupyterlab==$(OLDEST_LAB)"
+
+test-compat: test-compat-oldest test-kernel-pythons $(COMPAT_UI_DEPS)
+	$(COMPAT_ROW) lab-newest lab 8894 $(COMPAT_DIST)/*.whl "jupyterlab>=4,<5"
+	$(COMPAT_ROW) notebook-$(OLDEST_NOTEBOOK) notebook 8895 $(COMPAT_DIST)/*.whl \
+		"notebook==$(OLDEST_NOTEBOOK)" "jupyterlab==$(OLDEST_NOTEBOOK_LAB)"
+	$(COMPAT_ROW) notebook-newest notebook 8896 $(COMPAT_DIST)/*.whl "notebook>=7,<8"
+
+test: lint test-python test-js test-package test-ui test-compat-oldest
 
 # Benchmarks (issue #6) in their own venv .venv-bench (frameworks + mlflow + bentoml); never
 # part of `make test`, whose pytest runs each script with --smoke. P7 builds the frontend in a

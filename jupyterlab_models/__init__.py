@@ -46,5 +46,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    # server_extension.py: kernel websockets without Nagle's algorithm (no other server side)
+    # server_extension.py: kernel websockets without Nagle's algorithm, a log line on an
+    # unsupported JupyterLab (no other server side)
     return [{"module": "jupyterlab_models.server_extension"}]

@@ -9,13 +9,45 @@ jupyter_server does not call it. This extension
 does, on every kernel websocket, by wrapping whatever connection class the server uses (the
 default, or one a deployment configured). It changes nothing else; to turn it off:
 `jupyter server extension disable jupyterlab_models`.
+
+It also names, in the server's log, a JupyterLab that the Models tab does not support: pip
+cannot refuse one without making every kernel environment install JupyterLab (README, "Works
+with").
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 from typing import Any
 
 SETTING = "kernel_websocket_connection_class"
+# The JupyterLab releases whose shared packages the Models tab's bundle accepts (package.json).
+LAB_RANGE = (4, 5)
+LAB_REQUIREMENT = "jupyterlab>=4.0,<5"
+
+
+def lab_mismatch(version: str | None) -> str | None:
+    """Why the Models tab cannot load in JupyterLab `version` (None when it can, or when there
+    is no JupyterLab: Jupyter Notebook 7 brings one of its own)."""
+    if version is None:
+        return None
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        return None
+    if LAB_RANGE[0] <= major < LAB_RANGE[1]:
+        return None
+    return (
+        f"jupyterlab-models needs JupyterLab 4 (this server has JupyterLab {version}): "
+        f'the Models tab will not load. Install "jupyterlab-models[lab]" ({LAB_REQUIREMENT}).'
+    )
+
+
+def installed_lab() -> str | None:
+    try:
+        return importlib.metadata.version("jupyterlab")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 class NoDelayConnection:
@@ -36,6 +68,9 @@ def without_nagle(connection_class: type) -> type:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
+    mismatch = lab_mismatch(installed_lab())
+    if mismatch:
+        serverapp.log.error(mismatch)
     settings = serverapp.web_app.settings
     configured = settings.get(SETTING)
     if isinstance(configured, type):

@@ -8,7 +8,9 @@ trap 'rm -rf "$work"' EXIT
 
 .venv/bin/python -m pip wheel -q --no-deps --no-build-isolation -w "$work/dist" .
 python3 -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q "jupyterlab>=4.4,<5" "$work"/dist/jupyterlab_models-*.whl
+# The [lab] extra brings the JupyterLab the extension needs (a plain install brings none).
+wheel=$(ls "$work"/dist/jupyterlab_models-*.whl)
+"$work/venv/bin/python" -m pip install -q "$wheel[lab]"
 
 listing=$("$work/venv/bin/jupyter" labextension list 2>&1)
 echo "$listing" | grep -E 'jupyterlab-models v[0-9.]+ .*enabled.*OK' \
@@ -23,4 +25,6 @@ for lib in lightgbm xgboost catboost torch tensorflow onnx sklearn; do
   fi
 done
 "$work/venv/bin/jupyter" models --help >/dev/null
+"$work/venv/bin/python" -c 'import jupyterlab' \
+  || { echo "the [lab] extra did not install JupyterLab"; exit 1; }
 echo "package check passed: prebuilt extension and server extension enabled OK, no ML library installed"

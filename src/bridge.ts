@@ -77,11 +77,27 @@ interface IPending {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The part of a kernel connection the bridge uses. */
+/** The part of a kernel connection the bridge uses; subshells only from JupyterLab 4.4. */
 export type IKernelLike = Pick<
   Kernel.IKernelConnection,
-  'info' | 'requestExecute' | 'createComm' | 'statusChanged' | 'id'
->;
+  'info' | 'requestExecute' | 'createComm' | 'statusChanged' | 'id' | 'status'
+> &
+  Partial<
+    Pick<Kernel.IKernelConnection, 'supportsSubshells' | 'commsOverSubshells'>
+  >;
+
+/**
+ * Whether our comm's messages run on a kernel subshell, so that the store is read while a
+ * cell runs: JupyterLab >= 4.4 sends comms over subshells when the kernel has them
+ * (ipykernel >= 7), unless that is turned off. Older releases have neither property.
+ */
+export function commsOverSubshell(kernel: IKernelLike): boolean {
+  return (
+    kernel.supportsSubshells === true &&
+    // A string, not the CommsOverSubshells enum: importing it breaks JupyterLab < 4.4.
+    String(kernel.commsOverSubshells) !== 'disabled'
+  );
+}
 
 export class KernelBridge {
   constructor(

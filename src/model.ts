@@ -5,7 +5,12 @@
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
-import { BridgeError, BridgeSetupError, KernelBridge } from './bridge';
+import {
+  BridgeError,
+  BridgeSetupError,
+  commsOverSubshell,
+  KernelBridge
+} from './bridge';
 import {
   IListResult,
   ISkippedEntry,
@@ -164,6 +169,19 @@ export class ModelsModel {
   }
   get pending(): IPendingOperation | null {
     return this._pendingOp;
+  }
+  /**
+   * Whether a refresh waits for the running cell: the comm has no kernel subshell (JupyterLab
+   * < 4.4 or a kernel without subshells), so the list is read once the cell ends.
+   */
+  get listWaitsForCell(): boolean {
+    const kernel = this._bridge?.kernel;
+    return (
+      this._pendingOp?.kind === 'refresh' &&
+      !!kernel &&
+      kernel.status === 'busy' &&
+      !commsOverSubshell(kernel)
+    );
   }
   /** The last failed operation, in words; cleared by the next success. */
   get error(): string | null {

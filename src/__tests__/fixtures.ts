@@ -78,7 +78,9 @@ export class FakeKernel implements IKernelLike {
   }
 
   readonly id = 'fake-kernel';
-  status = 'idle';
+  status: any = 'idle';
+  /** Set as JupyterLab >= 4.4 does (from the kernel's info); absent before. */
+  supportsSubshells?: boolean;
   readonly statusChanged = new Signal<any, any>(this);
   executed: any[] = [];
   comms: FakeComm[] = [];

@@ -223,6 +223,26 @@ describe('ModelsModel', () => {
     expect(model.pending).toBeNull();
   });
 
+  it('says when the list waits for a running cell: no subshell for the comm', async () => {
+    const answers = fixtureAnswers();
+    const kernel = new FakeKernel({ answers });
+    const { model } = await readyModel(kernel);
+    delete kernel.answers.list; // behind the running cell: no answer yet
+    kernel.status = 'busy';
+    void model.refresh().catch(() => undefined);
+    // JupyterLab < 4.4: no supportsSubshells at all.
+    expect(model.listWaitsForCell).toBe(true);
+    // JupyterLab >= 4.4 with a kernel without subshells (ipykernel 6).
+    kernel.supportsSubshells = false;
+    expect(model.listWaitsForCell).toBe(true);
+    // ... with ipykernel 7: the list does not wait, nothing to say.
+    kernel.supportsSubshells = true;
+    expect(model.listWaitsForCell).toBe(false);
+    kernel.status = 'idle';
+    kernel.supportsSubshells = false;
+    expect(model.listWaitsForCell).toBe(false);
+  });
+
   it('keeps the entries of the store the list left out', async () => {
     const answers = fixtureAnswers();
     const reply = JSON.parse(JSON.stringify(answers.list[0]));

@@ -18,6 +18,13 @@ export function StatusBanner({ model, trans }: IProps): JSX.Element | null {
       {model.pending && model.pending.kind !== 'refresh' && (
         <PendingMessage model={model} trans={trans} />
       )}
+      {model.listWaitsForCell && (
+        <p className="jp-Models-message" role="status">
+          {trans.__(
+            'The list waits for the running cell: reading the store while a cell runs needs JupyterLab 4.4 or newer and a kernel with subshells (ipykernel 7 or newer).'
+          )}
+        </p>
+      )}
       {model.error && (
         <div className="jp-Models-error" role="alert">
           {errorMessage(model.errorReason, trans)}
