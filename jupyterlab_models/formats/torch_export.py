@@ -112,8 +112,8 @@ def save(
             "objects and tensor subclasses from the module, or save it in the 'pt' format",
         )
     signature = program.graph_signature
-    extra["inputs"] = _specs(program, signature.user_inputs)
-    extra["outputs"] = _specs(program, signature.user_outputs)
+    extra["inputs"] = _specs(program, signature.input_specs, "USER_INPUT")
+    extra["outputs"] = _specs(program, signature.output_specs, "USER_OUTPUT")
     modules = output_modules(program)
     if modules:
         extra["output_modules"] = modules
@@ -196,19 +196,30 @@ def output_modules(program: Any) -> list[str]:
     return sorted(found)
 
 
-def _specs(program: Any, names: Any) -> list[dict[str, Any]]:
-    """Name, shape and dtype of each graph input or output (from its fake value)."""
+def _specs(program: Any, specs: Any, kind: str) -> list[dict[str, Any]]:
+    """Name, shape and dtype of each graph input or output of `kind` (from its fake value); a
+    constant argument (e.g. `use_cache=False` given as an example keyword) with its value."""
     nodes = {node.name: node for node in program.graph.nodes}
-    specs = []
-    for name in names:
+    described = []
+    for spec in specs:
+        if spec.kind.name != kind:
+            continue
+        name = getattr(spec.arg, "name", None)
+        if hasattr(spec.arg, "value"):  # a ConstantArgument
+            value = spec.arg.value
+            entry = {"name": name, "type": class_path(type(value))}
+            if value is None or isinstance(value, (bool, int, float, str)):
+                entry["value"] = value
+            described.append(entry)
+            continue
         value = nodes[name].meta.get("val") if name in nodes else None
         if hasattr(value, "shape") and hasattr(value, "dtype"):
             # an int, or a SymInt: "4" when fixed, "s77" when dynamic
             shape = [int(d) if d.isdigit() else d for d in map(str, value.shape)]
-            specs.append({"name": name, "shape": shape, "dtype": str(value.dtype)})
-        else:  # a constant, a Python scalar...
-            specs.append({"name": name, "type": class_path(type(value))})
-    return specs
+            described.append({"name": name, "shape": shape, "dtype": str(value.dtype)})
+        else:  # a Python scalar...
+            described.append({"name": name, "type": class_path(type(value))})
+    return described
 
 
 def _unsafe_entry(torch: Any, path: str) -> str | None:

@@ -50,6 +50,9 @@ def test_pt2_takes_keyword_example_inputs(store):
         module, "m", example_kwargs={"use_cache": False}, example_inputs=(torch.ones(2, 4),)
     )
     assert info.format == "pt2"
+    # the keyword is a constant of the exported graph: recorded under its name, with its value
+    assert info.extra["inputs"][1] == {"name": "use_cache", "type": "builtins.bool", "value": False}
+    assert info.extra["inputs"][0]["name"] == "x"
     x = torch.randn(3, 4)
     torch.testing.assert_close(store.load("m")(x, use_cache=False), module(x, use_cache=False))
     with pytest.raises(ModelStoreError) as caught:
