@@ -1,7 +1,8 @@
 /**
  * KernelBridge: one comm per kernel. Registers the kernel side silently, opens the comm,
  * does the `hello` handshake, and turns requests into promises of replies (by id), with
- * progress events and timeouts. Knows nothing of views or of the panel's state.
+ * progress events and timeouts. Knows nothing of views or of the panel's state; the
+ * connection model (models/connection.ts) disposes of it when its kernel stops.
  */
 import { Kernel, KernelMessage as KM } from '@jupyterlab/services';
 import { JSONObject, UUID } from '@lumino/coreutils';
@@ -80,7 +81,7 @@ interface IPending {
 /** The part of a kernel connection the bridge uses. */
 export type IKernelLike = Pick<
   Kernel.IKernelConnection,
-  'info' | 'requestExecute' | 'createComm' | 'statusChanged' | 'id'
+  'info' | 'requestExecute' | 'createComm' | 'id'
 >;
 
 export class KernelBridge {
@@ -89,7 +90,6 @@ export class KernelBridge {
     options: { timeout?: number } = {}
   ) {
     this.timeout = options.timeout ?? 60000;
-    kernel.statusChanged.connect(this._onStatus, this);
   }
 
   /** Default milliseconds without any message before a request fails. */
@@ -207,7 +207,6 @@ export class KernelBridge {
       return;
     }
     this._disposed = true;
-    this.kernel.statusChanged.disconnect(this._onStatus, this);
     if (stoppedBy) {
       this._failStopped(stoppedBy);
     } else {
@@ -267,16 +266,6 @@ export class KernelBridge {
       pending.reject(
         new BridgeError(msg.error.code, msg.error.message, msg.error.details)
       );
-    }
-  }
-
-  private _onStatus(_: unknown, status: Kernel.Status): void {
-    if (
-      status === 'restarting' ||
-      status === 'autorestarting' ||
-      status === 'dead'
-    ) {
-      this._failStopped(status);
     }
   }
 

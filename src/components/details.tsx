@@ -3,7 +3,10 @@
  * whole manifest has come (`versions`), the list's summary: library versions and files wait.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { CommandToolbarButtonComponent } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
+import { CommandIDs } from '../tokens';
 import { displayDate, versionWarnings } from '../format';
 import {
   fileDigest,
@@ -17,18 +20,23 @@ interface IProps {
   /** Library versions installed in the kernel, to warn about mismatches. */
   kernelVersions: Readonly<Record<string, string>>;
   versions: readonly IModelInfo[];
-  busy: boolean;
   onVersion: (version: number | null) => void;
-  onLoad: () => void;
-  onCopyCode: () => void;
-  onDelete: () => void;
+  /** Its actions are commands: their enabled state comes from the commands. */
+  commands: CommandRegistry;
   trans: TranslationBundle;
   /** The JupyterLab language, for dates. */
   locale?: string;
 }
 
+/** The actions of the selected model, as buttons. */
+const ACTIONS = [
+  CommandIDs.load,
+  CommandIDs.copyLoadCode,
+  CommandIDs.deleteModel
+];
+
 export function ModelDetails(props: IProps): JSX.Element {
-  const { model, versions, busy, trans } = props;
+  const { model, versions, trans } = props;
   const whole = isWholeManifest(model) ? model : null;
   const libraryVersions = whole
     ? Object.entries(whole.library_versions)
@@ -135,30 +143,15 @@ export function ModelDetails(props: IProps): JSX.Element {
           );
         })}
       </ul>
-      <div className="jp-Models-toolbar">
-        <button
-          className="jp-Button jp-mod-styled jp-mod-accept"
-          aria-label={trans.__('Load')}
-          disabled={busy}
-          onClick={props.onLoad}
-        >
-          {trans.__('Load')}
-        </button>
-        <button
-          className="jp-Button jp-mod-styled"
-          aria-label={trans.__('Copy load code')}
-          onClick={props.onCopyCode}
-        >
-          {trans.__('Copy load code')}
-        </button>
-        <button
-          className="jp-Button jp-mod-styled jp-mod-warn"
-          aria-label={trans.__('Delete')}
-          disabled={busy}
-          onClick={props.onDelete}
-        >
-          {trans.__('Delete')}
-        </button>
+      <div className="jp-Models-actions">
+        {ACTIONS.map(id => (
+          <CommandToolbarButtonComponent
+            key={id}
+            commands={props.commands}
+            id={id}
+            args={{ toolbar: true }}
+          />
+        ))}
       </div>
     </section>
   );
