@@ -83,7 +83,10 @@ export function addCommands(
 
   commands.addCommand(CommandIDs.refresh, {
     label: args => (args.toolbar ? '' : trans.__('Refresh models')),
-    caption: trans.__('Refresh the models and the variables'),
+    caption: args =>
+      args.toolbar
+        ? trans.__('Refresh')
+        : trans.__('Refresh the models and the variables'),
     icon: refreshIcon,
     // In any state: it retries from the start when the panel is not connected.
     isEnabled: () =>
@@ -98,7 +101,10 @@ export function addCommands(
         : args.toolbar
           ? trans.__('Save model')
           : trans.__('Save variable as model…'),
-    caption: trans.__('Save a variable of the notebook as a model'),
+    caption: args =>
+      args.toolbar
+        ? trans.__('Save model')
+        : trans.__('Save a variable of the notebook as a model'),
     icon: args => (args.toolbar ? addIcon : undefined),
     isEnabled: ready,
     execute: args => {

@@ -13,6 +13,7 @@ import {
   UseSignal
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 import { modelsIcon } from '../icons';
 import { CommandIDs, IModelsModel } from '../tokens';
@@ -43,9 +44,10 @@ export class ModelsSidebar extends SidePanel {
     this.title.caption = trans.__('Models');
     this.node.setAttribute('aria-label', trans.__('Models panel'));
 
-    this.header.addWidget(
-      ReactWidget.create(<Header model={model} trans={trans} />)
-    );
+    const title = new Widget({ node: document.createElement('h2') });
+    title.node.textContent = trans.__('Models');
+    title.addClass('jp-Models-title');
+    this.header.addWidget(title);
     this.modelsSection = new ModelsSection(model, commands, trans, locale);
     this.variablesSection = new VariablesSection(model, commands, trans);
     this.addWidget(this.modelsSection);
@@ -70,14 +72,14 @@ export function addDefaultButtons(
   }
 }
 
-function Header(props: {
+function Binding(props: {
   model: IModelsModel;
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, trans } = props;
   const connection = model.connection;
   return (
-    <div className="jp-Models-header">
+    <div className="jp-Models-bindingArea">
       <UseSignal signal={connection.statusChanged}>
         {() => (
           <dl className="jp-Models-binding">
@@ -116,6 +118,7 @@ class ModelsSection extends PanelWithToolbar {
     this.addClass('jp-Models-section');
     this.title.label = trans.__('Models');
     this.toolbar.node.setAttribute('aria-label', trans.__('Models toolbar'));
+    this.addWidget(ReactWidget.create(<Binding model={model} trans={trans} />));
     this.addWidget(
       ReactWidget.create(
         <StoreView

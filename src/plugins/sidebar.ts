@@ -13,13 +13,14 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { addDefaultButtons, ModelsSidebar } from '../components/panel';
 import { CommandIDs, IModelsModel } from '../tokens';
-import { PLUGIN_ID } from './core';
 
-/** The toolbar's name in `jupyter.lab.toolbars` of schema/plugin.json. */
+/** The toolbar's name in `jupyter.lab.toolbars` of schema/sidebar.json. */
 const MODELS_TOOLBAR = 'ModelsPanel';
 
+const SIDEBAR_ID = 'jupyterlab-models:sidebar';
+
 export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-models:sidebar',
+  id: SIDEBAR_ID,
   description: 'The Models panel in the right sidebar.',
   autoStart: true,
   requires: [IModelsModel],
@@ -53,7 +54,7 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
           toolbarRegistry,
           settingRegistry,
           MODELS_TOOLBAR,
-          PLUGIN_ID,
+          SIDEBAR_ID,
           language
         )
       );

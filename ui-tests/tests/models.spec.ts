@@ -228,10 +228,10 @@ test('save and load models of three more libraries', async ({
     .getByRole('listbox', { name: 'Models' })
     .getByRole('option');
   await expect(rows).toHaveText([/^.*keras_model/, /net/, /xgb_clf/]);
-  await panel.getByLabel('Search models').fill('torch');
+  await panel.locator('.jp-Models-search input').fill('torch');
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toHaveAttribute('aria-label', 'net');
-  await panel.getByLabel('Search models').fill('');
+  await panel.locator('.jp-Models-search input').fill('');
   // JupyterLab writes its state to the workspace a moment after a change.
   const workspaceSaved = page.waitForRequest(
     request =>
