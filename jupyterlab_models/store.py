@@ -226,6 +226,9 @@ class ModelStore:
         self._check_case_collision(name)  # early, before the expensive part; again later
         with self.storage.staging() as staged:
             extra = fmt.save(obj, staged.directory, writer=staged.writer, **options)
+            signature = formats.signature_of(fmt, obj)
+            if signature is not None:
+                extra = {**extra, "signature": signature}
             faults.point("staged")
 
             def make_info(version: int, files: list[FileEntry]) -> ModelInfo:
