@@ -2,11 +2,17 @@
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IModelsModel } from '../tokens';
+import { IModelVersion } from './target';
 
 export async function deleteModel(
   model: IModelsModel,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  /** One version picked in a model card: only it goes. Else the sidebar's selection. */
+  target?: IModelVersion
 ): Promise<void> {
+  if (target) {
+    return deleteVersion(model, trans, target);
+  }
   const selected = model.store.selected;
   if (!selected) {
     return;
@@ -50,6 +56,31 @@ export async function deleteModel(
       selected.name,
       deleted.join(', ')
     ),
+    { autoClose: 3000 }
+  );
+}
+
+async function deleteVersion(
+  model: IModelsModel,
+  trans: TranslationBundle,
+  target: IModelVersion
+): Promise<void> {
+  const result = await showDialog({
+    title: trans.__('Delete version %1 of "%2"?', target.version, target.name),
+    body: trans.__(
+      'Only this version goes; the others stay. This cannot be undone.'
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.warnButton({ label: trans.__('Delete') })
+    ]
+  });
+  if (!result.button.accept) {
+    return;
+  }
+  await model.delete(target.name, target.version);
+  Notification.success(
+    trans.__('Deleted "%1" (version %2).', target.name, target.version),
     { autoClose: 3000 }
   );
 }

@@ -15,6 +15,7 @@ import { deleteModel } from './delete';
 import { loadModel } from './load';
 import { reportErrors } from './progress';
 import { saveModel } from './save';
+import { versionFromArgs } from './target';
 
 export interface ICommandContext {
   model: IModelsModel;
@@ -63,7 +64,7 @@ export function addCommands(
   commands.addCommand(CommandIDs.copyLoadCode, {
     label: trans.__('Copy load code'),
     caption: trans.__('Copy Python that loads this model with ModelStore'),
-    isEnabled: hasSelection,
+    isEnabled: args => hasSelection() || versionFromArgs(args) !== undefined,
     execute: args => {
       const name =
         (args.name as string | undefined) ?? model.store.selected?.name;
@@ -130,9 +131,18 @@ export function addCommands(
     label: args => (args.toolbar ? trans.__('Load') : trans.__('Load model…')),
     caption: trans.__('Load the selected model into a variable'),
     icon: args => (args.toolbar ? downloadIcon : undefined),
-    isEnabled: () => ready() && hasSelection(),
-    execute: () =>
-      reportErrors(loadModel(model, trans, context.confirmOverwrite()), trans)
+    isEnabled: args =>
+      ready() && (hasSelection() || versionFromArgs(args) !== undefined),
+    execute: args =>
+      reportErrors(
+        loadModel(
+          model,
+          trans,
+          context.confirmOverwrite(),
+          versionFromArgs(args)
+        ),
+        trans
+      )
   });
 
   commands.addCommand(CommandIDs.deleteModel, {
@@ -140,7 +150,9 @@ export function addCommands(
       args.toolbar ? trans.__('Delete') : trans.__('Delete model…'),
     caption: trans.__('Delete the selected model from the store'),
     icon: args => (args.toolbar ? deleteIcon : undefined),
-    isEnabled: () => ready() && hasSelection(),
-    execute: () => reportErrors(deleteModel(model, trans), trans)
+    isEnabled: args =>
+      ready() && (hasSelection() || versionFromArgs(args) !== undefined),
+    execute: args =>
+      reportErrors(deleteModel(model, trans, versionFromArgs(args)), trans)
   });
 }

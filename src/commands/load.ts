@@ -6,14 +6,17 @@ import { LoadDialogBody } from '../components/dialogs';
 import { suggestVariable } from '../format';
 import { ILoadResult, validateVariableName } from '../protocol';
 import { IModelsModel } from '../tokens';
+import { IModelVersion } from './target';
 import { withProgress } from './progress';
 
 export async function loadModel(
   model: IModelsModel,
   trans: TranslationBundle,
-  askBeforeOverwrite: boolean
+  askBeforeOverwrite: boolean,
+  /** A version picked in a model card; else the sidebar's selection. */
+  target?: IModelVersion
 ): Promise<void> {
-  const selected = model.store.selected;
+  const selected = target ?? model.store.selected;
   if (!selected) {
     return;
   }

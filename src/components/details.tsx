@@ -1,19 +1,16 @@
 /**
- * Every manifest field of the selected model version, its versions, and its actions. Until the
- * whole manifest has come (`versions`), the list's summary: library versions and files wait.
+ * A compact summary of the selected model version in the sidebar (the model card has it all),
+ * its versions and its actions. Until the whole manifest has come (`versions`), the list's
+ * summary: the signature waits.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButtonComponent } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { CommandIDs } from '../tokens';
+import { signatureOf, signatureSummary } from './signature';
 import { displayDate, versionWarnings } from '../format';
-import {
-  fileDigest,
-  IModelInfo,
-  IModelSummary,
-  isWholeManifest
-} from '../protocol';
+import { IModelInfo, IModelSummary, isWholeManifest } from '../protocol';
 
 interface IProps {
   model: IModelSummary | IModelInfo;
@@ -30,6 +27,7 @@ interface IProps {
 
 /** The actions of the selected model, as buttons. */
 const ACTIONS = [
+  CommandIDs.openCard,
   CommandIDs.load,
   CommandIDs.copyLoadCode,
   CommandIDs.deleteModel
@@ -38,11 +36,6 @@ const ACTIONS = [
 export function ModelDetails(props: IProps): JSX.Element {
   const { model, versions, trans } = props;
   const whole = isWholeManifest(model) ? model : null;
-  const libraryVersions = whole
-    ? Object.entries(whole.library_versions)
-        .map(([pkg, version]) => `${pkg} ${version}`)
-        .join(', ') || '—'
-    : '…';
   const rows: [string, string, string][] = [
     ['name', trans.__('Name'), model.name],
     ['version', trans.__('Version'), String(model.version)],
@@ -59,8 +52,11 @@ export function ModelDetails(props: IProps): JSX.Element {
       trans.__('Created'),
       displayDate(model.created_at, props.locale)
     ],
-    ['libraries', trans.__('Library versions'), libraryVersions],
-    ['python', trans.__('Python'), model.python_version]
+    [
+      'signature',
+      trans.__('Signature'),
+      whole ? signatureSummary(signatureOf(whole), trans) : '…'
+    ]
   ];
   const untrusted = whole?.extra['untrusted'];
   const mismatches = whole
@@ -125,24 +121,6 @@ export function ModelDetails(props: IProps): JSX.Element {
               )}
         </p>
       ))}
-      <h3>{trans.__('Files')}</h3>
-      <ul className="jp-Models-files">
-        {whole?.files.map(f => {
-          const [algorithm, hex] = fileDigest(f);
-          return (
-            <li key={f.path} data-file={f.path}>
-              <span className="jp-Models-filePath">{f.path}</span>{' '}
-              <span className="jp-Models-fileSize">
-                {trans.__('%1 bytes', f.size)}
-              </span>{' '}
-              <span className="jp-Models-digestAlgorithm">{algorithm}</span>{' '}
-              <code className="jp-Models-sha" title={algorithm}>
-                {hex}
-              </code>
-            </li>
-          );
-        })}
-      </ul>
       <div className="jp-Models-actions">
         {ACTIONS.map(id => (
           <CommandToolbarButtonComponent
