@@ -9,7 +9,7 @@ import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { CommandIDs } from '../tokens';
 import { signatureOf, signatureSummary } from './signature';
-import { displayDate, versionWarnings } from '../format';
+import { displayDate, shortClass, versionWarnings } from '../format';
 import { IModelInfo, IModelSummary, isWholeManifest } from '../protocol';
 
 interface IProps {
@@ -41,7 +41,7 @@ export function ModelDetails(props: IProps): JSX.Element {
     ['version', trans.__('Version'), String(model.version)],
     ['description', trans.__('Description'), model.description || '—'],
     ['library', trans.__('Library'), model.library],
-    ['class', trans.__('Class'), model.type],
+    ['class', trans.__('Class'), shortClass(model.type)],
     ['format', trans.__('Format'), model.format],
     ['size', trans.__('Size'), trans.__('%1 bytes', model.size_bytes)],
     ['notebook', trans.__('Notebook'), model.notebook ?? '—'],
@@ -93,7 +93,9 @@ export function ModelDetails(props: IProps): JSX.Element {
         {rows.map(([key, label, value]) => (
           <React.Fragment key={key}>
             <dt>{label}</dt>
-            <dd data-field={key}>{value}</dd>
+            <dd data-field={key} title={key === 'class' ? model.type : value}>
+              {value}
+            </dd>
           </React.Fragment>
         ))}
       </dl>

@@ -92,6 +92,9 @@ export function ModelList(props: IProps): JSX.Element {
             }}
           />
         </div>
+        <span className="jp-Models-sortLabel" aria-hidden="true">
+          {trans.__('Sort by')}
+        </span>
         <HTMLSelect
           className="jp-Models-sort"
           aria-label={trans.__('Sort by')}

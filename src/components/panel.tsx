@@ -13,7 +13,7 @@ import {
   UseSignal
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
+import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 import { modelsIcon } from '../icons';
 import { CommandIDs, IModelsModel } from '../tokens';
@@ -52,6 +52,8 @@ export class ModelsSidebar extends SidePanel {
     this.variablesSection = new VariablesSection(model, commands, trans);
     this.addWidget(this.modelsSection);
     this.addWidget(this.variablesSection);
+    // The models get most of the height; the variables are a short list.
+    (this.content as AccordionPanel).setRelativeSizes([3, 1]);
   }
 
   readonly modelsSection: PanelWithToolbar;

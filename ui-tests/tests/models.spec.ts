@@ -100,7 +100,11 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await expect(field('version')).toHaveText('1');
   await expect(field('description')).toHaveText('first try');
   await expect(field('library')).toHaveText('lightgbm');
-  await expect(field('class')).toHaveText('lightgbm.sklearn.LGBMClassifier');
+  await expect(field('class')).toHaveText('LGBMClassifier');
+  await expect(field('class')).toHaveAttribute(
+    'title',
+    'lightgbm.sklearn.LGBMClassifier'
+  );
   await expect(field('format')).toHaveText('lgbm');
   await expect(field('size')).toHaveText(/^\d+ bytes$/);
   await expect(field('notebook')).toHaveText(`${tmpPath}/${NOTEBOOK}`);
