@@ -46,6 +46,9 @@ export class ModelCardModel {
 
   /** Tick or untick a version for comparison; a third tick drops the oldest tick. */
   toggleCompare(version: number): void {
+    if (!this._versions.some(v => v.version === version)) {
+      return;
+    }
     this._compared = this._compared.includes(version)
       ? this._compared.filter(v => v !== version)
       : [...this._compared, version].slice(-2);
