@@ -51,12 +51,19 @@ export type LocalError =
 export type SetupFailure =
   'not-python' | 'missing-package' | 'aborted' | 'failed';
 
+/** What a 'failed' start was, for the panel to word it in the user's language. */
+export type SetupDetail =
+  | { why: 'exception'; ename: string; evalue: string }
+  | { why: 'no-reply' }
+  | { why: 'protocol'; kernel: number; panel: number };
+
 export class BridgeSetupError extends Error {
   constructor(
     readonly reason: SetupFailure,
     message: string,
     /** The kernel's language, for 'not-python'. */
-    readonly language = ''
+    readonly language = '',
+    readonly detail?: SetupDetail
   ) {
     super(message);
     this.name = 'BridgeSetupError';
@@ -130,7 +137,9 @@ export class KernelBridge {
       }
       throw new BridgeSetupError(
         'failed',
-        `Could not start jupyterlab_models in the kernel: ${content.ename}: ${content.evalue}`
+        `Could not start jupyterlab_models in the kernel: ${content.ename}: ${content.evalue}`,
+        '',
+        { why: 'exception', ename: content.ename, evalue: content.evalue }
       );
     }
     if (content.status === 'aborted') {
@@ -144,7 +153,9 @@ export class KernelBridge {
     if (content.status !== 'ok') {
       throw new BridgeSetupError(
         'failed',
-        'The kernel did not start jupyterlab_models.'
+        'The kernel did not start jupyterlab_models.',
+        '',
+        { why: 'no-reply' }
       );
     }
     this._comm = this.kernel.createComm(COMM_TARGET);
@@ -159,7 +170,13 @@ export class KernelBridge {
     if (hello.protocol_version !== PROTOCOL_VERSION) {
       throw new BridgeSetupError(
         'failed',
-        `The kernel speaks protocol ${hello.protocol_version}, this panel ${PROTOCOL_VERSION}: install the same jupyterlab-models version in JupyterLab and in the kernel.`
+        `The kernel speaks protocol ${hello.protocol_version}, this panel ${PROTOCOL_VERSION}: install the same jupyterlab-models version in JupyterLab and in the kernel.`,
+        '',
+        {
+          why: 'protocol',
+          kernel: hello.protocol_version,
+          panel: PROTOCOL_VERSION
+        }
       );
     }
     return hello;

@@ -4,7 +4,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { INSTALL_COMMAND } from '../bridge';
 import { humanSize } from '../format';
-import { errorMessage } from '../messages';
+import { errorMessage, setupMessage } from '../messages';
 import { IKernelConnectionModel } from '../models/connection';
 import { IOperationModel, IPendingOperation } from '../models/operation';
 
@@ -111,7 +111,7 @@ export function ConnectionMessage({
     default:
       return (
         <p className="jp-Models-message jp-Models-warning" role="alert">
-          {connection.statusMessage}
+          {setupMessage(connection.failure, trans)}
         </p>
       );
   }

@@ -36,6 +36,8 @@ export interface IKernelConnectionModel {
   readonly status: ConnectionStatus;
   /** Details of a failed start (the kernel's error), '' otherwise. */
   readonly statusMessage: string;
+  /** Why the start failed (a BridgeSetupError, mostly), for the views to word; else null. */
+  readonly failure: unknown;
   /** The kernel's language when it is not Python ('' otherwise). */
   readonly kernelLanguage: string;
   /** Absolute store location as the kernel resolved it ('' before the handshake). */
@@ -91,6 +93,9 @@ export class KernelConnectionModel implements IKernelConnectionModel {
   }
   get statusMessage(): string {
     return this._statusMessage;
+  }
+  get failure(): unknown {
+    return this._failure;
   }
   get kernelLanguage(): string {
     return this._kernelLanguage;
@@ -211,6 +216,7 @@ export class KernelConnectionModel implements IKernelConnectionModel {
         return;
       }
       this._dropBridge();
+      this._failure = reason;
       if (reason instanceof BridgeSetupError && reason.reason === 'aborted') {
         // Run All with a failing cell: start again once the kernel is idle (the status
         // handler), or now if it already is.
@@ -266,6 +272,9 @@ export class KernelConnectionModel implements IKernelConnectionModel {
   }
 
   private _setStatus(status: ConnectionStatus, message: string): void {
+    if (status === 'ready' || status === 'connecting') {
+      this._failure = null;
+    }
     if (status === this._status && message === this._statusMessage) {
       return;
     }
@@ -280,6 +289,7 @@ export class KernelConnectionModel implements IKernelConnectionModel {
     kernel: Kernel.IKernelConnection,
     timeout: number
   ) => KernelBridge;
+  private _failure: unknown = null;
   private _kernelLanguage = '';
   private _kernelLibraryVersions: Record<string, string> = {};
   private _notebook: INotebookBinding | null = null;
