@@ -32,6 +32,7 @@ async function runQuickstart(page: any, tmpPath: string): Promise<void> {
 
 /** Run Python in the notebook's kernel (in the check cell) and return what it printed. */
 async function runInKernel(page: any, code: string): Promise<string> {
+  await page.notebook.activate(NOTEBOOK); // a model card may be the active tab
   await page.notebook.setCell(CHECK_CELL, 'code', code);
   await page.notebook.runCell(CHECK_CELL);
   return ((await page.notebook.getCellTextOutput(CHECK_CELL)) ?? []).join('');
