@@ -139,7 +139,10 @@ def describe(obj: Any) -> dict[str, Any]:
             found = list(tensors or [])
         except (AttributeError, ValueError):  # a subclassed model that was never called
             return None
-        return [tensor(getattr(t, "name", None), t.shape, t.dtype) for t in found] or None
+        return [
+            tensor(getattr(t, "name", None), t.shape, getattr(t.dtype, "name", t.dtype))
+            for t in found
+        ] or None
 
     return {
         "inputs": specs(getattr(obj, "inputs", None)),
