@@ -235,6 +235,10 @@ class ModelStore:
             extra = fmt.save(
                 obj, staged.directory, writer=staged.writer, **self._with_store(fmt.save, options)
             )
+            if "signature" not in extra:  # else the format made it from what it wrote
+                signature = formats.signature_of(fmt, obj)
+                if signature is not None:
+                    extra = {**extra, "signature": signature}
             faults.point("staged")
 
             def make_info(version: int, files: list[FileEntry]) -> ModelInfo:

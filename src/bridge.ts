@@ -1,7 +1,8 @@
 /**
  * KernelBridge: one comm per kernel. Registers the kernel side silently, opens the comm,
  * does the `hello` handshake, and turns requests into promises of replies (by id), with
- * progress events and timeouts. Knows nothing of views or of the panel's state.
+ * progress events and timeouts. Knows nothing of views or of the panel's state; the
+ * connection model (models/connection.ts) disposes of it when its kernel stops.
  */
 import { Kernel, KernelMessage as KM } from '@jupyterlab/services';
 import { JSONObject, UUID } from '@lumino/coreutils';
@@ -50,12 +51,19 @@ export type LocalError =
 export type SetupFailure =
   'not-python' | 'missing-package' | 'aborted' | 'failed';
 
+/** What a 'failed' start was, for the panel to word it in the user's language. */
+export type SetupDetail =
+  | { why: 'exception'; ename: string; evalue: string }
+  | { why: 'no-reply' }
+  | { why: 'protocol'; kernel: number; panel: number };
+
 export class BridgeSetupError extends Error {
   constructor(
     readonly reason: SetupFailure,
     message: string,
     /** The kernel's language, for 'not-python'. */
-    readonly language = ''
+    readonly language = '',
+    readonly detail?: SetupDetail
   ) {
     super(message);
     this.name = 'BridgeSetupError';
@@ -80,7 +88,7 @@ interface IPending {
 /** The part of a kernel connection the bridge uses; subshells only from JupyterLab 4.4. */
 export type IKernelLike = Pick<
   Kernel.IKernelConnection,
-  'info' | 'requestExecute' | 'createComm' | 'statusChanged' | 'id' | 'status'
+  'info' | 'requestExecute' | 'createComm' | 'id' | 'status'
 > &
   Partial<
     Pick<Kernel.IKernelConnection, 'supportsSubshells' | 'commsOverSubshells'>
@@ -105,7 +113,6 @@ export class KernelBridge {
     options: { timeout?: number } = {}
   ) {
     this.timeout = options.timeout ?? 60000;
-    kernel.statusChanged.connect(this._onStatus, this);
   }
 
   /** Default milliseconds without any message before a request fails. */
@@ -146,7 +153,9 @@ export class KernelBridge {
       }
       throw new BridgeSetupError(
         'failed',
-        `Could not start jupyterlab_models in the kernel: ${content.ename}: ${content.evalue}`
+        `Could not start jupyterlab_models in the kernel: ${content.ename}: ${content.evalue}`,
+        '',
+        { why: 'exception', ename: content.ename, evalue: content.evalue }
       );
     }
     if (content.status === 'aborted') {
@@ -160,7 +169,9 @@ export class KernelBridge {
     if (content.status !== 'ok') {
       throw new BridgeSetupError(
         'failed',
-        'The kernel did not start jupyterlab_models.'
+        'The kernel did not start jupyterlab_models.',
+        '',
+        { why: 'no-reply' }
       );
     }
     this._comm = this.kernel.createComm(COMM_TARGET);
@@ -175,7 +186,13 @@ export class KernelBridge {
     if (hello.protocol_version !== PROTOCOL_VERSION) {
       throw new BridgeSetupError(
         'failed',
-        `The kernel speaks protocol ${hello.protocol_version}, this panel ${PROTOCOL_VERSION}: install the same jupyterlab-models version in JupyterLab and in the kernel.`
+        `The kernel speaks protocol ${hello.protocol_version}, this panel ${PROTOCOL_VERSION}: install the same jupyterlab-models version in JupyterLab and in the kernel.`,
+        '',
+        {
+          why: 'protocol',
+          kernel: hello.protocol_version,
+          panel: PROTOCOL_VERSION
+        }
       );
     }
     return hello;
@@ -223,7 +240,6 @@ export class KernelBridge {
       return;
     }
     this._disposed = true;
-    this.kernel.statusChanged.disconnect(this._onStatus, this);
     if (stoppedBy) {
       this._failStopped(stoppedBy);
     } else {
@@ -283,16 +299,6 @@ export class KernelBridge {
       pending.reject(
         new BridgeError(msg.error.code, msg.error.message, msg.error.details)
       );
-    }
-  }
-
-  private _onStatus(_: unknown, status: Kernel.Status): void {
-    if (
-      status === 'restarting' ||
-      status === 'autorestarting' ||
-      status === 'dead'
-    ) {
-      this._failStopped(status);
     }
   }
 

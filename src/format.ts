@@ -1,4 +1,5 @@
 /** Plain formatting helpers shared by the views. */
+import { versionChange } from './versions';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
@@ -77,32 +78,9 @@ export function loadSnippet(
   ].join('\n');
 }
 
-/** Leading numeric parts of a version: "2.13.0+cpu" → [2, 13, 0]. */
-function numericVersion(version: string): number[] {
-  const parts: number[] = [];
-  for (const part of version.split('+')[0].split('.')) {
-    const digits = /^\d+/.exec(part);
-    if (!digits) {
-      break;
-    }
-    parts.push(Number(digits[0]));
-  }
-  return parts;
-}
-
-function compareVersions(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const diff = (a[i] ?? 0) - (b[i] ?? 0);
-    if (diff !== 0) {
-      return diff;
-    }
-  }
-  return 0;
-}
-
 /**
  * Warnings for the libraries a model was saved with that the kernel lacks, has in another
- * major version, or has in an older version (the rule of the kernel's load warnings).
+ * major version, or has in an older version (versions.ts: the kernel's rule).
  */
 export function versionWarnings(
   saved: Record<string, string>,
@@ -118,8 +96,7 @@ export function versionWarnings(
       warnings.push({ library, saved: version, installed: null });
       continue;
     }
-    const [was, now] = [numericVersion(version), numericVersion(current)];
-    if (was[0] !== now[0] || compareVersions(now, was) < 0) {
+    if (versionChange(version, current) !== null) {
       warnings.push({ library, saved: version, installed: current });
     }
   }

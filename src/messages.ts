@@ -3,7 +3,7 @@
  * (protocol.ts returns which rule a name breaks); only the words live here.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import { BridgeError } from './bridge';
+import { BridgeError, BridgeSetupError } from './bridge';
 import {
   codePointCount,
   ModelNameProblem,
@@ -112,5 +112,32 @@ function bridgeText(error: BridgeError, trans: TranslationBundle): string {
       );
     default:
       return error.message;
+  }
+}
+
+/** Why the panel could not start in the kernel, in the user's language. */
+export function setupMessage(
+  reason: unknown,
+  trans: TranslationBundle
+): string {
+  const detail = reason instanceof BridgeSetupError ? reason.detail : undefined;
+  switch (detail?.why) {
+    case 'exception':
+      // The kernel's own exception, as it raised it.
+      return trans.__(
+        'Could not start jupyterlab_models in the kernel: %1: %2',
+        detail.ename,
+        detail.evalue
+      );
+    case 'no-reply':
+      return trans.__('The kernel did not start jupyterlab_models.');
+    case 'protocol':
+      return trans.__(
+        'The kernel speaks protocol %1, this panel %2: install the same jupyterlab-models version in JupyterLab and in the kernel.',
+        detail.kernel,
+        detail.panel
+      );
+    default:
+      return errorMessage(reason, trans);
   }
 }

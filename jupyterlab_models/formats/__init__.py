@@ -31,6 +31,7 @@ from . import (
     xgboost,
 )
 from .base import Format, class_path, matched_type
+from .signature import signature_of
 
 __all__ = [
     "FORMATS",
@@ -41,6 +42,7 @@ __all__ = [
     "imported_formats",
     "installed_versions",
     "matched_type",
+    "signature_of",
     "supported_types",
 ]
 

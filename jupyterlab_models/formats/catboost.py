@@ -74,6 +74,17 @@ def _json_param(value: Any) -> Any:
     return value
 
 
+def describe(obj: Any) -> dict[str, Any]:
+    """Features, classes and trees, as CatBoost keeps them."""
+    names = obj.feature_names_
+    return {
+        "n_features": len(names) if names is not None else None,
+        "feature_names": names,
+        "classes": getattr(obj, "classes_", None),
+        "trees": obj.tree_count_,
+    }
+
+
 def load(files: VersionFiles, info: Any) -> Any:
     catboost = import_library("catboost", PIP_PACKAGE)
     path = info.extra["class"]

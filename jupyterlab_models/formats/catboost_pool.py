@@ -77,6 +77,15 @@ def save(
     }
 
 
+def describe(obj: Any) -> dict[str, Any]:
+    """The size of the data set and its feature names."""
+    return {
+        "n_rows": obj.num_row(),
+        "n_features": obj.num_col(),
+        "feature_names": obj.get_feature_names(),
+    }
+
+
 def load(files: VersionFiles, info: Any) -> Any:
     catboost = import_library("catboost", PIP_PACKAGE)
     # A quantized pool loads from a path only: every file verified first (verified.py).

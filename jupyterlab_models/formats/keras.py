@@ -25,6 +25,7 @@ from ..storage.files import FileWriter
 from ..storage.verified import VersionFiles
 from . import tensorflow
 from .base import PLAIN_WRITER, import_library, matched_type
+from .signature import tensor
 from .versions import distribution_versions
 
 FORMAT_ID = "tf_keras"
@@ -128,6 +129,27 @@ def _entries(config: Any) -> Iterator[dict[str, Any]]:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def describe(obj: Any) -> dict[str, Any]:
+    """Inputs and outputs of a built model, its parameter and layer counts."""
+
+    def specs(tensors: Any) -> list[dict[str, Any]] | None:
+        try:
+            found = list(tensors or [])
+        except (AttributeError, ValueError):  # a subclassed model that was never called
+            return None
+        return [
+            tensor(getattr(t, "name", None), t.shape, getattr(t.dtype, "name", t.dtype))
+            for t in found
+        ] or None
+
+    return {
+        "inputs": specs(getattr(obj, "inputs", None)),
+        "outputs": specs(getattr(obj, "outputs", None)),
+        "parameters": obj.count_params() if obj.built else None,
+        "layers": len(obj.layers),
+    }
 
 
 def load(files: VersionFiles, info: Any) -> Any:

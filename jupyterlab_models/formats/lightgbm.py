@@ -71,6 +71,19 @@ def _wrapper_state(model: Any, wrapper: str) -> dict[str, Any]:
     return state
 
 
+def describe(obj: Any) -> dict[str, Any]:
+    """Features, classes and trees, from the booster (nothing is run)."""
+    wrapper = next((p for p in map(class_path, type(obj).__mro__) if p in WRAPPERS), None)
+    booster = obj if wrapper is None else obj.booster_
+    return {
+        "n_features": booster.num_feature(),
+        "feature_names": booster.feature_name(),
+        "classes": getattr(obj, "classes_", None) if wrapper == CLASSIFIER else None,
+        "trees": booster.num_trees(),
+        "objective": booster.params.get("objective"),
+    }
+
+
 def load(files: VersionFiles, info: Any) -> Any:
     lightgbm = import_library("lightgbm", PIP_PACKAGE)
     extra = info.extra

@@ -18,6 +18,7 @@ from typing import Any
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
 from ..storage.verified import VersionFiles
+from . import signature
 from .base import PLAIN_WRITER, import_library
 from .versions import distribution_versions
 
@@ -124,6 +125,34 @@ def _value_info(onnx: Any, value: Any) -> dict[str, Any]:
                 for dim in tensor_type.shape.dim
             ]
     return spec
+
+
+def describe(obj: Any) -> dict[str, Any]:
+    """Graph inputs (without initializers) and outputs, opsets, nodes and parameter count."""
+    graph = obj.graph
+    initializers = {tensor.name for tensor in graph.initializer}
+    return {
+        "inputs": [_tensor_of(v) for v in graph.input if v.name not in initializers],
+        "outputs": [_tensor_of(v) for v in graph.output],
+        "opsets": {op.domain or "ai.onnx": op.version for op in obj.opset_import},
+        "nodes": len(graph.node),
+        "parameters": sum(_count(tensor.dims) for tensor in graph.initializer),
+        "producer": obj.producer_name or None,
+    }
+
+
+def _tensor_of(value: Any) -> dict[str, Any]:
+    import onnx
+
+    spec = _value_info(onnx, value)
+    return signature.tensor(spec["name"], spec.get("shape"), spec.get("elem_type"))
+
+
+def _count(dims: Any) -> int:
+    total = 1
+    for dim in dims:
+        total *= dim
+    return total
 
 
 def load(files: VersionFiles, info: Any) -> Any:

@@ -55,6 +55,18 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
     return {"untrusted": sorted(sio.get_untrusted_types(data=data))}
 
 
+def describe(obj: Any) -> dict[str, Any]:
+    """What a fitted scikit-learn estimator says of itself: features and classes."""
+    names = getattr(obj, "feature_names_in_", None)
+    steps = getattr(obj, "steps", None)
+    return {
+        "n_features": getattr(obj, "n_features_in_", None),
+        "feature_names": names,
+        "classes": getattr(obj, "classes_", None),
+        "steps": [name for name, _ in steps] if isinstance(steps, list) else None,
+    }
+
+
 def load(files: VersionFiles, info: Any, *, trusted: list[str] | None = None) -> Any:
     if trusted is not None and (
         not isinstance(trusted, (list, tuple)) or not all(isinstance(t, str) for t in trusted)

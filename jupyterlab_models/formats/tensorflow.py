@@ -71,6 +71,15 @@ def _callable_functions(tf: Any, obj: Any) -> list[str]:
     return found
 
 
+def describe(obj: Any) -> dict[str, Any]:
+    """How many variables the module tracks and their total size."""
+    variables = list(obj.variables)
+    return {
+        "parameters": sum(int(v.shape.num_elements() or 0) for v in variables),
+        "variables": len(variables),
+    }
+
+
 def load(files: VersionFiles, info: Any) -> Any:
     tf = import_library("tensorflow", PIP_PACKAGE)
     # A SavedModel is a directory read by path: every file verified first (verified.py).

@@ -26,6 +26,7 @@ from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
 from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, class_path, import_library
+from .signature import tensor
 from .versions import distribution_versions
 
 FORMAT_ID = "pt"
@@ -149,6 +150,22 @@ def _no_deprecation_warnings() -> Iterator[None]:
             "ignore", message=r"`torch\.jit\.\w+` is deprecated", category=DeprecationWarning
         )
         yield
+
+
+def describe(obj: Any) -> dict[str, Any]:
+    """Parameter count, leaf layers and, for a ScriptModule, forward's typed arguments."""
+    forward = getattr(obj, "forward", None)
+    schema = getattr(forward, "schema", None)
+    inputs = (
+        [tensor(arg.name, None, arg.type) for arg in schema.arguments[1:]]
+        if schema is not None
+        else None
+    )
+    return {
+        "inputs": inputs,
+        "parameters": sum(p.numel() for p in obj.parameters()),
+        "layers": sum(1 for m in obj.modules() if next(m.children(), None) is None),
+    }
 
 
 def load(files: VersionFiles, info: Any) -> Any:

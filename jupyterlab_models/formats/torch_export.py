@@ -244,6 +244,22 @@ def _unsafe_entry(torch: Any, path: str) -> str | None:
     return None
 
 
+def describe(obj: Any) -> dict[str, Any]:
+    """Parameter count; inputs and outputs when `obj` is already an ExportedProgram (a module's
+    are known only once exported with example inputs: `extra["inputs"]`)."""
+    if class_path(type(obj)) == EXPORTED_PROGRAM:
+        signature = obj.graph_signature
+        return {
+            "inputs": _specs(obj, signature.user_inputs),
+            "outputs": _specs(obj, signature.user_outputs),
+            "parameters": sum(p.numel() for p in obj.parameters()),
+        }
+    return {
+        "parameters": sum(p.numel() for p in obj.parameters()),
+        "layers": sum(1 for m in obj.modules() if next(m.children(), None) is None),
+    }
+
+
 def load(files: VersionFiles, info: Any) -> Any:
     torch = import_library("torch", PIP_PACKAGE)
     # torch.export.load and the archive check open the file by path: verified first.

@@ -13,20 +13,20 @@ from .base import Format
 
 def version_warnings(info: ModelInfo, fmt: Format) -> list[str]:
     """Warnings when the installed library is older than, or of another major version
-    than, the one that saved the model (compared on the leading numeric parts)."""
+    than, the one that saved the model (the rule of tests/fixtures/versions.json)."""
     installed = fmt.library_versions()
     notes = []
     for dist, saved in info.library_versions.items():
         current = installed.get(dist)
         if current is None or current == saved:
             continue
-        installed_v, saved_v = _numeric(current), _numeric(saved)
-        if installed_v[:1] != saved_v[:1]:
+        kind = version_change(saved, current)
+        if kind == "major":
             notes.append(
                 f"{dist} {saved} saved this model but {current} is installed (another major "
                 "version): it may not load or predict the same"
             )
-        elif installed_v < saved_v:
+        elif kind == "older":
             notes.append(
                 f"{dist} {saved} saved this model but the older {current} is installed: "
                 f"upgrade with pip install -U {dist} if it misbehaves"
@@ -34,14 +34,18 @@ def version_warnings(info: ModelInfo, fmt: Format) -> list[str]:
     return notes
 
 
-def _numeric(version: str) -> tuple[int, ...]:
-    parts = []
-    for part in version.split("+")[0].split("."):
-        digits = "".join(ch for ch in part if ch.isdigit()) if part[:1].isdigit() else ""
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
+def version_change(saved: str, installed: str) -> str | None:
+    """ "major" (another major version, or a version PEP 440 cannot read), "older" (the
+    installed one is older) or None, compared as pip compares versions (packaging)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        was, now = Version(saved), Version(installed)
+    except InvalidVersion:
+        return None if saved == installed else "major"
+    if (was.epoch, was.major) != (now.epoch, now.major):
+        return "major"
+    return "older" if now < was else None
 
 
 def distribution_versions(*distributions: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import Any
 from ..protocol import UNSUPPORTED_TYPE, ModelStoreError
 from ..storage.files import FileWriter
 from ..storage.verified import VersionFiles
-from .base import PLAIN_WRITER, import_library, matched_type
+from .base import PLAIN_WRITER, class_path, import_library, matched_type
 from .values import decode_value, encode_value
 from .versions import distribution_versions
 
@@ -90,6 +90,18 @@ def _ubj(obj: Any, booster: Any, wrapper: str | None) -> bytes:
         return bytes(booster.save_raw("ubj"))
     finally:
         booster.set_attr(scikit_learn=None)
+
+
+def describe(obj: Any) -> dict[str, Any]:
+    """Features, classes and boosting rounds, from the booster (nothing is run)."""
+    booster = obj if class_path(type(obj)) == BOOSTER else obj.get_booster()
+    return {
+        "n_features": booster.num_features(),
+        "feature_names": booster.feature_names,
+        "classes": getattr(obj, "classes_", None),
+        "trees": booster.num_boosted_rounds(),
+        "objective": getattr(obj, "objective", None),
+    }
 
 
 def load(files: VersionFiles, info: Any) -> Any:

@@ -149,12 +149,15 @@ describe('KernelBridge.request', () => {
     }
   });
 
-  it('fails pending requests when the kernel restarts', async () => {
+  it('fails pending requests saying the kernel stopped, when disposed for a restart', async () => {
     const { bridge, kernel } = await connected();
     delete kernel.answers['list'];
     const list = bridge.request('list');
-    kernel.statusChanged.emit('restarting');
-    await expect(list).rejects.toMatchObject({ code: 'kernel_unavailable' });
+    bridge.dispose('restarting');
+    await expect(list).rejects.toMatchObject({
+      code: 'kernel_unavailable',
+      local: { why: 'stopped', status: 'restarting' }
+    });
   });
 
   it('refuses requests after dispose', async () => {

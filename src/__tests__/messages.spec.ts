@@ -1,9 +1,10 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
-import { BridgeError } from '../bridge';
+import { BridgeError, BridgeSetupError } from '../bridge';
 import {
   errorMessage,
   firstForbiddenCharacter,
   modelNameMessage,
+  setupMessage,
   variableNameMessage
 } from '../messages';
 import { validateModelName, validateVariableName } from '../protocol';
@@ -125,5 +126,24 @@ describe('error messages', () => {
   it("keeps the kernel's own message", () => {
     const error = new BridgeError('not_found', "no model named 'x'");
     expect(errorMessage(error, trans)).toBe("no model named 'x' (not_found)");
+  });
+});
+
+describe('setupMessage', () => {
+  it('words each failed start from its details, not from the English message', () => {
+    const failed = (detail: any) =>
+      new BridgeSetupError('failed', 'English text', '', detail);
+    expect(
+      setupMessage(
+        failed({ why: 'exception', ename: 'RuntimeError', evalue: 'x' }),
+        trans
+      )
+    ).toBe('Could not start jupyterlab_models in the kernel: RuntimeError: x');
+    expect(setupMessage(failed({ why: 'no-reply' }), trans)).toBe(
+      'The kernel did not start jupyterlab_models.'
+    );
+    expect(
+      setupMessage(failed({ why: 'protocol', kernel: 3, panel: 2 }), trans)
+    ).toContain('protocol 3, this panel 2');
   });
 });

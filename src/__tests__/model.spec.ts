@@ -1,6 +1,8 @@
 import { Signal } from '@lumino/signaling';
 import { KernelBridge } from '../bridge';
-import { filterAndSort, ModelsModel, SLOW_OPERATION_MS } from '../model';
+import { ModelsModel } from '../models/modelsModel';
+import { SLOW_OPERATION_MS } from '../models/operation';
+import { filterAndSort } from '../models/storeList';
 import { isWholeManifest } from '../protocol';
 import { FakeKernel, fixtureAnswers, protocolFixtures } from './fixtures';
 
@@ -15,15 +17,24 @@ function fakeNotebook(kernel: FakeKernel | null) {
   return { path: 'work/quickstart.ipynb', sessionContext };
 }
 
+/** Resolves once `test` holds, checked at each signal of the model's parts. */
 function changedOnce(model: ModelsModel, test: () => boolean): Promise<void> {
+  const signals = [
+    model.stateChanged,
+    model.connection.statusChanged,
+    model.store.changed,
+    model.store.selectionChanged,
+    model.variables.changed,
+    model.operation.changed
+  ];
   return new Promise(resolve => {
     const check = () => {
       if (test()) {
-        model.changed.disconnect(check);
+        signals.forEach(signal => signal.disconnect(check));
         resolve();
       }
     };
-    model.changed.connect(check);
+    signals.forEach(signal => signal.connect(check));
     check();
   });
 }
@@ -34,7 +45,13 @@ async function readyModel(
   const model = new ModelsModel({ serverRoot: '/srv', storeSetting: '' });
   const notebook = fakeNotebook(kernel);
   model.setNotebook(notebook);
-  await changedOnce(model, () => model.status === 'ready' && !model.pending);
+  await changedOnce(
+    model,
+    () =>
+      model.connection.status === 'ready' &&
+      model.store.loaded &&
+      !model.operation.pending
+  );
   return { model, kernel, notebook };
 }
 
@@ -45,21 +62,21 @@ function result(name: string): any {
 
 describe('ModelsModel', () => {
   it('has no notebook until one is bound', () => {
-    expect(new ModelsModel().status).toBe('no-notebook');
+    expect(new ModelsModel().connection.status).toBe('no-notebook');
   });
 
   it('connects, learns the store and lists models and variables', async () => {
     const { model } = await readyModel();
-    expect(model.storeLocation).toBe(result('hello').store);
-    expect(model.models).toEqual(result('list').models);
-    expect(model.variables).toEqual(result('variables').variables);
-    expect(model.error).toBeNull();
+    expect(model.connection.storeLocation).toBe(result('hello').store);
+    expect(model.store.models).toEqual(result('list').models);
+    expect(model.variables.variables).toEqual(result('variables').variables);
+    expect(model.operation.error).toBeNull();
   });
 
   it('says when the notebook has no kernel', async () => {
     const model = new ModelsModel();
     model.setNotebook(fakeNotebook(null));
-    await changedOnce(model, () => model.status === 'no-kernel');
+    await changedOnce(model, () => model.connection.status === 'no-kernel');
   });
 
   it('reports a kernel without jupyterlab_models', async () => {
@@ -71,8 +88,13 @@ describe('ModelsModel', () => {
         })
       )
     );
-    await changedOnce(model, () => model.status === 'missing-package');
-    expect(model.statusMessage).toContain('pip install jupyterlab-models');
+    await changedOnce(
+      model,
+      () => model.connection.status === 'missing-package'
+    );
+    expect(model.connection.statusMessage).toContain(
+      'pip install jupyterlab-models'
+    );
   });
 
   it('saves with the notebook path and selects the new model', async () => {
@@ -86,25 +108,58 @@ describe('ModelsModel', () => {
       description: 'first',
       notebook: 'work/quickstart.ipynb'
     });
-    expect(model.selected?.name).toBe(saved.name);
-    expect(model.pending).toBeNull();
+    expect(model.store.selected?.name).toBe(saved.name);
+    expect(model.operation.pending).toBeNull();
   });
 
   it('marks an operation slow after half a second, for its row to show progress', async () => {
     const { model, kernel } = await readyModel();
     delete kernel.answers['save'];
     const saving = model.save('clf', 'big', '');
-    expect(model.pending).toMatchObject({ kind: 'save', slow: false });
+    expect(model.operation.pending).toMatchObject({
+      kind: 'save',
+      slow: false
+    });
     await new Promise(resolve => setTimeout(resolve, SLOW_OPERATION_MS + 100));
-    expect(model.pending).toMatchObject({ target: 'big', slow: true });
+    expect(model.operation.pending).toMatchObject({
+      target: 'big',
+      slow: true
+    });
     const comm = kernel.comms[0];
     const id = comm.sent.filter(r => r.op === 'save').pop()!.id;
     comm.receive({ id, event: 'progress', done: 5, total: 10 });
-    expect(model.pending).toMatchObject({ done: 5, total: 10, slow: true });
+    expect(model.operation.pending).toMatchObject({
+      done: 5,
+      total: 10,
+      slow: true
+    });
     const reply = protocolFixtures().get('save')!.messages.slice(-1)[0];
     comm.receive({ ...reply, id } as any);
     await saving;
-    expect(model.pending).toBeNull();
+    expect(model.operation.pending).toBeNull();
+  });
+
+  it('signals progress alone: nothing else is told of it', async () => {
+    const { model, kernel } = await readyModel();
+    delete kernel.answers['save'];
+    const saving = model.save('clf', 'big', '');
+    const told: string[] = [];
+    model.stateChanged.connect(() => told.push('state'));
+    model.store.changed.connect(() => told.push('store'));
+    model.operation.changed.connect(() => told.push('operation'));
+    const progress: number[] = [];
+    model.operation.progressed.connect((_, op) => progress.push(op.done));
+    const comm = kernel.comms[0];
+    const id = comm.sent.filter(r => r.op === 'save').pop()!.id;
+    for (const done of [1, 2, 3]) {
+      comm.receive({ id, event: 'progress', done, total: 3 });
+    }
+    expect(progress).toEqual([1, 2, 3]);
+    expect(told).toEqual([]);
+    const reply = protocolFixtures().get('save')!.messages.slice(-1)[0];
+    comm.receive({ ...reply, id } as any);
+    await saving;
+    expect(told).toContain('store');
   });
 
   it('shows a failed operation in words with its code', async () => {
@@ -113,7 +168,7 @@ describe('ModelsModel', () => {
       protocolFixtures().get('error_not_found')!.messages;
     kernel.answers['list'] = kernel.answers['info'];
     await expect(model.refresh()).rejects.toMatchObject({ code: 'not_found' });
-    expect(model.error).toContain('(not_found)');
+    expect(model.operation.error).toMatchObject({ code: 'not_found' });
   });
 
   it('passes a question (variable exists) to the caller without showing an error', async () => {
@@ -124,7 +179,7 @@ describe('ModelsModel', () => {
     await expect(model.load('clf', null, 'clf2')).rejects.toMatchObject({
       code: 'variable_exists'
     });
-    expect(model.error).toBeNull();
+    expect(model.operation.error).toBeNull();
     kernel.answers['load'] = fixtureAnswers()['load'];
     const loaded = await model.load('clf', null, 'clf2', { overwrite: true });
     expect(loaded.warnings).toEqual([]);
@@ -141,17 +196,18 @@ describe('ModelsModel', () => {
       code: 'kernel_unavailable',
       message: 'The kernel stopped (autorestarting) before it answered.'
     });
-    expect(model.error).toBe(
-      'The kernel stopped (autorestarting) before it answered. (kernel_unavailable)'
-    );
-    expect(model.pending).toBeNull();
-    expect(model.status).toBe('connecting');
+    expect(model.operation.error).toMatchObject({
+      code: 'kernel_unavailable',
+      local: { why: 'stopped', status: 'autorestarting' }
+    });
+    expect(model.operation.pending).toBeNull();
+    expect(model.connection.status).toBe('connecting');
   });
 
   it('forgets the bridge on restart and registers again when idle', async () => {
     let bridges = 0;
     const model = new ModelsModel({
-      createBridge: (kernel, timeout) => {
+      createBridge: (kernel: any, timeout: number) => {
         bridges++;
         return new KernelBridge(kernel, { timeout });
       }
@@ -159,11 +215,23 @@ describe('ModelsModel', () => {
     const kernel = new FakeKernel({ answers: fixtureAnswers() });
     const notebook = fakeNotebook(kernel);
     model.setNotebook(notebook);
-    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    await changedOnce(
+      model,
+      () =>
+        model.connection.status === 'ready' &&
+        model.store.loaded &&
+        !model.operation.pending
+    );
     notebook.sessionContext.statusChanged.emit('restarting');
-    expect(model.status).toBe('connecting');
+    expect(model.connection.status).toBe('connecting');
     notebook.sessionContext.statusChanged.emit('idle');
-    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    await changedOnce(
+      model,
+      () =>
+        model.connection.status === 'ready' &&
+        model.store.loaded &&
+        !model.operation.pending
+    );
     expect(bridges).toBe(2);
     expect(kernel.executed).toHaveLength(2);
   });
@@ -178,13 +246,19 @@ describe('ModelsModel', () => {
     const model = new ModelsModel({});
     const notebook = fakeNotebook(kernel);
     model.setNotebook(notebook);
-    await changedOnce(model, () => model.status === 'waiting');
-    expect(model.models).toEqual([]);
+    await changedOnce(model, () => model.connection.status === 'waiting');
+    expect(model.store.models).toEqual([]);
     kernel.status = 'idle';
     notebook.sessionContext.statusChanged.emit('idle');
-    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    await changedOnce(
+      model,
+      () =>
+        model.connection.status === 'ready' &&
+        model.store.loaded &&
+        !model.operation.pending
+    );
     expect(kernel.executed).toHaveLength(2);
-    expect(model.models).toEqual(result('list').models);
+    expect(model.store.models).toEqual(result('list').models);
   });
 
   it('starts again at once when the kernel was already idle', async () => {
@@ -194,7 +268,13 @@ describe('ModelsModel', () => {
     });
     const model = new ModelsModel({});
     model.setNotebook(fakeNotebook(kernel));
-    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    await changedOnce(
+      model,
+      () =>
+        model.connection.status === 'ready' &&
+        model.store.loaded &&
+        !model.operation.pending
+    );
     expect(kernel.executed).toHaveLength(2);
   });
 
@@ -205,9 +285,15 @@ describe('ModelsModel', () => {
     });
     const model = new ModelsModel({});
     model.setNotebook(fakeNotebook(kernel));
-    await changedOnce(model, () => model.status === 'error');
+    await changedOnce(model, () => model.connection.status === 'error');
     await model.refresh();
-    await changedOnce(model, () => model.status === 'ready' && !model.pending);
+    await changedOnce(
+      model,
+      () =>
+        model.connection.status === 'ready' &&
+        model.store.loaded &&
+        !model.operation.pending
+    );
     expect(kernel.executed).toHaveLength(2);
   });
 
@@ -216,11 +302,11 @@ describe('ModelsModel', () => {
     delete answers.variables; // the main shell is busy with a cell: no answer yet
     const kernel = new FakeKernel({ answers });
     const { model } = await readyModel(kernel);
-    expect(model.models).toEqual(result('list').models);
-    expect(model.pending).toBeNull();
-    expect(model.variablesPending).toBe(true);
+    expect(model.store.models).toEqual(result('list').models);
+    expect(model.operation.pending).toBeNull();
+    expect(model.variables.pending).toBe(true);
     await model.refresh(); // usable again at once
-    expect(model.pending).toBeNull();
+    expect(model.operation.pending).toBeNull();
   });
 
   it('says when the list waits for a running cell: no subshell for the comm', async () => {
@@ -230,17 +316,18 @@ describe('ModelsModel', () => {
     delete kernel.answers.list; // behind the running cell: no answer yet
     kernel.status = 'busy';
     void model.refresh().catch(() => undefined);
+    expect(model.operation.pending?.kind).toBe('refresh');
     // JupyterLab < 4.4: no supportsSubshells at all.
-    expect(model.listWaitsForCell).toBe(true);
+    expect(model.connection.waitsForCell).toBe(true);
     // JupyterLab >= 4.4 with a kernel without subshells (ipykernel 6).
     kernel.supportsSubshells = false;
-    expect(model.listWaitsForCell).toBe(true);
+    expect(model.connection.waitsForCell).toBe(true);
     // ... with ipykernel 7: the list does not wait, nothing to say.
     kernel.supportsSubshells = true;
-    expect(model.listWaitsForCell).toBe(false);
+    expect(model.connection.waitsForCell).toBe(false);
     kernel.status = 'idle';
     kernel.supportsSubshells = false;
-    expect(model.listWaitsForCell).toBe(false);
+    expect(model.connection.waitsForCell).toBe(false);
   });
 
   it('keeps the entries of the store the list left out', async () => {
@@ -257,26 +344,26 @@ describe('ModelsModel', () => {
     reply.result.skipped = skipped;
     answers.list = [reply];
     const { model } = await readyModel(new FakeKernel({ answers }));
-    expect(model.skipped).toEqual(skipped);
-    expect(model.models).toEqual(result('list').models);
+    expect(model.store.skipped).toEqual(skipped);
+    expect(model.store.models).toEqual(result('list').models);
   });
 
   it('knows version counts and the version a save would get', async () => {
     const { model } = await readyModel();
     const latest = result('list').models[0];
-    expect(model.versionCount(latest.name)).toBe(
+    expect(model.store.versionCount(latest.name)).toBe(
       result('list').version_counts[latest.name]
     );
-    expect(model.nextVersion(latest.name)).toBe(latest.version + 1);
-    expect(model.nextVersion('a new name')).toBe(1);
+    expect(model.store.nextVersion(latest.name)).toBe(latest.version + 1);
+    expect(model.store.nextVersion('a new name')).toBe(1);
   });
 
   it('fetches the versions of the selected model', async () => {
     const { model, kernel } = await readyModel();
     const name = result('list').models[0].name;
-    model.select(name);
-    await changedOnce(model, () => model.selectedVersions.length > 0);
-    expect(model.selectedVersions).toEqual(result('versions').versions);
+    model.store.select(name);
+    await changedOnce(model, () => model.store.selectedVersions.length > 0);
+    expect(model.store.selectedVersions).toEqual(result('versions').versions);
     const request = kernel.comms[0].sent.find(r => r.op === 'versions')!;
     expect(request.args).toEqual({ name });
   });
@@ -285,34 +372,34 @@ describe('ModelsModel', () => {
     const { model } = await readyModel();
     const summary = result('list').models[0];
     expect(summary.files).toBeUndefined(); // the list op sends summaries
-    model.select(summary.name);
-    expect(model.selected).toEqual(summary); // versions not answered yet
-    await changedOnce(model, () => model.selectedVersions.length > 0);
+    model.store.select(summary.name);
+    expect(model.store.selected).toEqual(summary); // versions not answered yet
+    await changedOnce(model, () => model.store.selectedVersions.length > 0);
     const whole = result('versions').versions.find(
       (v: any) => v.version === summary.version
     );
     expect(whole.files.length).toBeGreaterThan(0);
-    expect(model.selected).toEqual(whole);
-    expect(isWholeManifest(model.selected!)).toBe(true);
+    expect(model.store.selected).toEqual(whole);
+    expect(isWholeManifest(model.store.selected!)).toBe(true);
   });
 
   it('selects a saved model and fetches its whole manifest', async () => {
     const { model, kernel } = await readyModel();
     const saved = result('save').model;
     await model.save('clf', saved.name, '');
-    expect(model.selected?.name).toBe(saved.name);
-    await changedOnce(model, () => model.selectedVersions.length > 0);
+    expect(model.store.selected?.name).toBe(saved.name);
+    await changedOnce(model, () => model.store.selectedVersions.length > 0);
     const requests = kernel.comms[0].sent.filter(r => r.op === 'versions');
     expect(requests.map(r => r.args)).toEqual([{ name: saved.name }]);
   });
 
   it('moves the selection with the keyboard, within the visible list', async () => {
     const { model } = await readyModel();
-    const names = model.visibleModels.map(m => m.name);
-    model.moveSelection(1);
-    expect(model.selected?.name).toBe(names[0]);
-    model.moveSelection(-1);
-    expect(model.selected?.name).toBe(names[0]);
+    const names = model.store.visibleModels.map(m => m.name);
+    model.store.moveSelection(1);
+    expect(model.store.selected?.name).toBe(names[0]);
+    model.store.moveSelection(-1);
+    expect(model.store.selected?.name).toBe(names[0]);
   });
 
   it('refuses operations while not connected', async () => {

@@ -1,46 +1,47 @@
 /**
- * Every manifest field of the selected model version, its versions, and its actions. Until the
- * whole manifest has come (`versions`), the list's summary: library versions and files wait.
+ * A compact summary of the selected model version in the sidebar (the model card has it all),
+ * its versions and its actions. Until the whole manifest has come (`versions`), the list's
+ * summary: the signature waits.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { CommandToolbarButtonComponent } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
-import { displayDate, versionWarnings } from '../format';
-import {
-  fileDigest,
-  IModelInfo,
-  IModelSummary,
-  isWholeManifest
-} from '../protocol';
+import { CommandIDs } from '../tokens';
+import { signatureOf, signatureSummary } from './signature';
+import { displayDate, shortClass, versionWarnings } from '../format';
+import { IModelInfo, IModelSummary, isWholeManifest } from '../protocol';
 
 interface IProps {
   model: IModelSummary | IModelInfo;
   /** Library versions installed in the kernel, to warn about mismatches. */
   kernelVersions: Readonly<Record<string, string>>;
   versions: readonly IModelInfo[];
-  busy: boolean;
   onVersion: (version: number | null) => void;
-  onLoad: () => void;
-  onCopyCode: () => void;
-  onDelete: () => void;
+  /** Its actions are commands: their enabled state comes from the commands. */
+  commands: CommandRegistry;
   trans: TranslationBundle;
   /** The JupyterLab language, for dates. */
   locale?: string;
 }
 
+/** The actions of the selected model, as buttons. */
+const ACTIONS = [
+  CommandIDs.openCard,
+  CommandIDs.load,
+  CommandIDs.copyLoadCode,
+  CommandIDs.deleteModel
+];
+
 export function ModelDetails(props: IProps): JSX.Element {
-  const { model, versions, busy, trans } = props;
+  const { model, versions, trans } = props;
   const whole = isWholeManifest(model) ? model : null;
-  const libraryVersions = whole
-    ? Object.entries(whole.library_versions)
-        .map(([pkg, version]) => `${pkg} ${version}`)
-        .join(', ') || '—'
-    : '…';
   const rows: [string, string, string][] = [
     ['name', trans.__('Name'), model.name],
     ['version', trans.__('Version'), String(model.version)],
     ['description', trans.__('Description'), model.description || '—'],
     ['library', trans.__('Library'), model.library],
-    ['class', trans.__('Class'), model.type],
+    ['class', trans.__('Class'), shortClass(model.type)],
     ['format', trans.__('Format'), model.format],
     ['size', trans.__('Size'), trans.__('%1 bytes', model.size_bytes)],
     ['notebook', trans.__('Notebook'), model.notebook ?? '—'],
@@ -51,8 +52,11 @@ export function ModelDetails(props: IProps): JSX.Element {
       trans.__('Created'),
       displayDate(model.created_at, props.locale)
     ],
-    ['libraries', trans.__('Library versions'), libraryVersions],
-    ['python', trans.__('Python'), model.python_version]
+    [
+      'signature',
+      trans.__('Signature'),
+      whole ? signatureSummary(signatureOf(whole), trans) : '…'
+    ]
   ];
   const untrusted = whole?.extra['untrusted'];
   const mismatches = whole
@@ -89,7 +93,9 @@ export function ModelDetails(props: IProps): JSX.Element {
         {rows.map(([key, label, value]) => (
           <React.Fragment key={key}>
             <dt>{label}</dt>
-            <dd data-field={key}>{value}</dd>
+            <dd data-field={key} title={key === 'class' ? model.type : value}>
+              {value}
+            </dd>
           </React.Fragment>
         ))}
       </dl>
@@ -117,48 +123,15 @@ export function ModelDetails(props: IProps): JSX.Element {
               )}
         </p>
       ))}
-      <h3>{trans.__('Files')}</h3>
-      <ul className="jp-Models-files">
-        {whole?.files.map(f => {
-          const [algorithm, hex] = fileDigest(f);
-          return (
-            <li key={f.path} data-file={f.path}>
-              <span className="jp-Models-filePath">{f.path}</span>{' '}
-              <span className="jp-Models-fileSize">
-                {trans.__('%1 bytes', f.size)}
-              </span>{' '}
-              <span className="jp-Models-digestAlgorithm">{algorithm}</span>{' '}
-              <code className="jp-Models-sha" title={algorithm}>
-                {hex}
-              </code>
-            </li>
-          );
-        })}
-      </ul>
-      <div className="jp-Models-toolbar">
-        <button
-          className="jp-Button jp-mod-styled jp-mod-accept"
-          aria-label={trans.__('Load')}
-          disabled={busy}
-          onClick={props.onLoad}
-        >
-          {trans.__('Load')}
-        </button>
-        <button
-          className="jp-Button jp-mod-styled"
-          aria-label={trans.__('Copy load code')}
-          onClick={props.onCopyCode}
-        >
-          {trans.__('Copy load code')}
-        </button>
-        <button
-          className="jp-Button jp-mod-styled jp-mod-warn"
-          aria-label={trans.__('Delete')}
-          disabled={busy}
-          onClick={props.onDelete}
-        >
-          {trans.__('Delete')}
-        </button>
+      <div className="jp-Models-actions">
+        {ACTIONS.map(id => (
+          <CommandToolbarButtonComponent
+            key={id}
+            commands={props.commands}
+            id={id}
+            args={{ toolbar: true }}
+          />
+        ))}
       </div>
     </section>
   );

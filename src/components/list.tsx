@@ -1,9 +1,12 @@
 /** The stored models: search, sort, and one row each (badge, name, versions, size, date). */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { FilterBox, HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
+import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 import { displayDate, humanSize, utcDate } from '../format';
 import { libraryIcon } from '../icons';
-import { IListState, IPendingOperation, SORT_KEYS, SortKey } from '../model';
+import { IPendingOperation } from '../models/operation';
+import { IListState, SORT_KEYS, SortKey } from '../models/storeList';
 import { IModelSummary } from '../protocol';
 
 interface IProps {
@@ -14,10 +17,14 @@ interface IProps {
   listState: IListState;
   onListState: (state: Partial<IListState>) => void;
   onSelect: (name: string) => void;
+  /** Open the model's card (double-click, Enter). */
+  onOpen: (name: string) => void;
   onMove: (step: 1 | -1) => void;
   onDelete: () => void;
   /** A save or load that has run for a while: its row shows the progress. */
   progress: IPendingOperation | null;
+  /** Emitted as the operation under way progresses (only the bar re-renders). */
+  progressed: ISignal<unknown, IPendingOperation>;
   trans: TranslationBundle;
   /** The JupyterLab language, for dates. */
   locale?: string;
@@ -32,7 +39,11 @@ export function ModelList(props: IProps): JSX.Element {
         <span className="jp-Models-itemName" title={progress.target}>
           {progress.target}
         </span>
-        <RowProgress operation={progress} trans={trans} />
+        <RowProgress
+          operation={progress}
+          progressed={props.progressed}
+          trans={trans}
+        />
       </div>
     );
   if (props.total === 0) {
@@ -56,8 +67,8 @@ export function ModelList(props: IProps): JSX.Element {
     const actions: Record<string, () => void> = {
       ArrowDown: () => props.onMove(1),
       ArrowUp: () => props.onMove(-1),
-      // Enter shows the details of the selected row (the first one if none is).
-      Enter: () => props.onSelect(selected ?? models[0].name),
+      // Enter opens the card of the selected row (the first one if none is).
+      Enter: () => props.onOpen(selected ?? models[0].name),
       Delete: () => selected !== null && props.onDelete()
     };
     const action = actions[event.key];
@@ -69,28 +80,34 @@ export function ModelList(props: IProps): JSX.Element {
   return (
     <>
       <div className="jp-Models-listControls">
-        <input
-          type="search"
-          className="jp-mod-styled jp-Models-search"
-          placeholder={trans.__('Search models')}
-          aria-label={trans.__('Search models')}
-          value={props.listState.query}
-          onChange={event => props.onListState({ query: event.target.value })}
-        />
-        <select
-          className="jp-mod-styled"
+        <div className="jp-Models-search">
+          <FilterBox
+            placeholder={trans.__('Search models')}
+            initialQuery={props.listState.query}
+            useFuzzyFilter={false}
+            updateFilter={(_, query) => {
+              if ((query ?? '') !== props.listState.query) {
+                props.onListState({ query: query ?? '' });
+              }
+            }}
+          />
+        </div>
+        <span className="jp-Models-sortLabel" aria-hidden="true">
+          {trans.__('Sort by')}
+        </span>
+        <HTMLSelect
+          className="jp-Models-sort"
           aria-label={trans.__('Sort by')}
+          title={trans.__('Sort by')}
           value={props.listState.sort}
+          options={SORT_KEYS.map(key => ({
+            value: key,
+            label: sortLabels[key]
+          }))}
           onChange={event =>
             props.onListState({ sort: event.target.value as SortKey })
           }
-        >
-          {SORT_KEYS.map(key => (
-            <option key={key} value={key}>
-              {sortLabels[key]}
-            </option>
-          ))}
-        </select>
+        />
       </div>
       {progressRow}
       {models.length === 0 ? (
@@ -182,7 +199,9 @@ function VirtualRows(
             model={m}
             selected={m.name === selected}
             progress={props.progress?.target === m.name ? props.progress : null}
+            progressed={props.progressed}
             onSelect={props.onSelect}
+            onOpen={props.onOpen}
             trans={trans}
             locale={props.locale}
           />
@@ -203,7 +222,9 @@ function ModelRow(props: {
   model: IModelSummary;
   selected: boolean;
   progress: IPendingOperation | null;
+  progressed: ISignal<unknown, IPendingOperation>;
   onSelect: (name: string) => void;
+  onOpen: (name: string) => void;
   trans: TranslationBundle;
   locale?: string;
 }): JSX.Element {
@@ -221,6 +242,7 @@ function ModelRow(props: {
       className={'jp-Models-item' + (selected ? ' jp-mod-selected' : '')}
       style={{ top: props.index * ROW_HEIGHT, height: ROW_HEIGHT }}
       onClick={() => props.onSelect(m.name)}
+      onDoubleClick={() => props.onOpen(m.name)}
       onContextMenu={() => props.onSelect(m.name)}
     >
       <span className="jp-Models-itemIcon" title={m.library}>
@@ -253,7 +275,11 @@ function ModelRow(props: {
         </span>
       </span>
       {props.progress && (
-        <RowProgress operation={props.progress} trans={trans} />
+        <RowProgress
+          operation={props.progress}
+          progressed={props.progressed}
+          trans={trans}
+        />
       )}
     </li>
   );
@@ -264,6 +290,20 @@ function ModelRow(props: {
  * while the kernel has not said how much there is.
  */
 function RowProgress(props: {
+  operation: IPendingOperation;
+  progressed: ISignal<unknown, IPendingOperation>;
+  trans: TranslationBundle;
+}): JSX.Element {
+  return (
+    <UseSignal signal={props.progressed} initialArgs={props.operation}>
+      {(_, op) => (
+        <ProgressBar operation={op ?? props.operation} trans={props.trans} />
+      )}
+    </UseSignal>
+  );
+}
+
+function ProgressBar(props: {
   operation: IPendingOperation;
   trans: TranslationBundle;
 }): JSX.Element {

@@ -1,41 +1,63 @@
 /** What the panel says about its connection, the operation under way and the last error. */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { INSTALL_COMMAND } from '../bridge';
 import { humanSize } from '../format';
-import { errorMessage } from '../messages';
-import { ModelsModel } from '../model';
+import { errorMessage, setupMessage } from '../messages';
+import { IKernelConnectionModel } from '../models/connection';
+import { IOperationModel, IPendingOperation } from '../models/operation';
 
 interface IProps {
-  model: ModelsModel;
+  connection: IKernelConnectionModel;
+  operation: IOperationModel;
   trans: TranslationBundle;
 }
 
-export function StatusBanner({ model, trans }: IProps): JSX.Element | null {
+export function StatusBanner({
+  connection,
+  operation,
+  trans
+}: IProps): JSX.Element {
   return (
     <>
-      <ConnectionMessage model={model} trans={trans} />
-      {model.pending && model.pending.kind !== 'refresh' && (
-        <PendingMessage model={model} trans={trans} />
-      )}
-      {model.listWaitsForCell && (
-        <p className="jp-Models-message" role="status">
-          {trans.__(
-            'The list waits for the running cell: reading the store while a cell runs needs JupyterLab 4.4 or newer and a kernel with subshells (ipykernel 7 or newer).'
-          )}
-        </p>
-      )}
-      {model.error && (
-        <div className="jp-Models-error" role="alert">
-          {errorMessage(model.errorReason, trans)}
-        </div>
-      )}
+      <UseSignal signal={connection.statusChanged}>
+        {() => <ConnectionMessage connection={connection} trans={trans} />}
+      </UseSignal>
+      <UseSignal signal={operation.changed}>
+        {() => (
+          <>
+            {operation.pending && operation.pending.kind !== 'refresh' && (
+              <PendingMessage operation={operation} trans={trans} />
+            )}
+            {operation.pending?.kind === 'refresh' &&
+              connection.waitsForCell && (
+                <p className="jp-Models-message" role="status">
+                  {trans.__(
+                    'The list waits for the running cell: reading the store while a cell runs needs JupyterLab 4.4 or newer and a kernel with subshells (ipykernel 7 or newer).'
+                  )}
+                </p>
+              )}
+            {operation.error !== null && (
+              <div className="jp-Models-error" role="alert">
+                {errorMessage(operation.error, trans)}
+              </div>
+            )}
+          </>
+        )}
+      </UseSignal>
     </>
   );
 }
 
-function ConnectionMessage({ model, trans }: IProps): JSX.Element | null {
-  switch (model.status) {
+export function ConnectionMessage({
+  connection,
+  trans
+}: {
+  connection: IKernelConnectionModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  switch (connection.status) {
     case 'ready':
       return null;
     case 'no-notebook':
@@ -47,7 +69,7 @@ function ConnectionMessage({ model, trans }: IProps): JSX.Element | null {
     case 'connecting':
       return (
         <p className="jp-Models-message" role="status">
-          {model.statusMessage || trans.__('Connecting to the kernel…')}
+          {trans.__('Connecting to the kernel…')}
         </p>
       );
     case 'waiting':
@@ -71,7 +93,7 @@ function ConnectionMessage({ model, trans }: IProps): JSX.Element | null {
         <p className="jp-Models-message jp-Models-warning" role="alert">
           {trans.__(
             "This notebook's kernel runs %1; models can be saved and loaded only from a Python kernel. Choose a Python kernel to use the Models panel.",
-            model.kernelLanguage || trans.__('an unknown language')
+            connection.kernelLanguage || trans.__('an unknown language')
           )}
         </p>
       );
@@ -97,14 +119,20 @@ function ConnectionMessage({ model, trans }: IProps): JSX.Element | null {
     default:
       return (
         <p className="jp-Models-message jp-Models-warning" role="alert">
-          {model.statusMessage}
+          {setupMessage(connection.failure, trans)}
         </p>
       );
   }
 }
 
-function PendingMessage({ model, trans }: IProps): JSX.Element {
-  const op = model.pending!;
+function PendingMessage({
+  operation,
+  trans
+}: {
+  operation: IOperationModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const op = operation.pending!;
   const label = {
     save: trans.__('Saving %1…', op.target),
     load: trans.__('Loading %1…', op.target),
@@ -114,14 +142,22 @@ function PendingMessage({ model, trans }: IProps): JSX.Element {
   return (
     <div className="jp-Models-pending" role="status">
       <span>{label}</span>
-      {op.total > 0 && (
-        <>
-          <progress value={op.done} max={op.total} />
-          <span>
-            {humanSize(op.done)} / {humanSize(op.total)}
-          </span>
-        </>
-      )}
+      <UseSignal signal={operation.progressed} initialArgs={op}>
+        {(_, current) =>
+          current && current.total > 0 ? <Bytes op={current} /> : null
+        }
+      </UseSignal>
     </div>
+  );
+}
+
+function Bytes({ op }: { op: IPendingOperation }): JSX.Element {
+  return (
+    <>
+      <progress value={op.done} max={op.total} />
+      <span>
+        {humanSize(op.done)} / {humanSize(op.total)}
+      </span>
+    </>
   );
 }

@@ -22,8 +22,7 @@ export function VariableList({
   trans
 }: IProps): JSX.Element {
   return (
-    <details className="jp-Models-variables" open>
-      <summary>{trans.__('Variables (%1)', variables.length)}</summary>
+    <div className="jp-Models-variables">
       {pending && (
         <p className="jp-Models-message" role="status">
           {trans.__(
@@ -66,6 +65,6 @@ export function VariableList({
           })}
         </ul>
       )}
-    </details>
+    </div>
   );
 }

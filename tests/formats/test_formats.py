@@ -106,3 +106,15 @@ def test_version_warnings_name_newer_and_other_major_versions():
 
     older = replace(info, library_versions={"lightgbm": f"{major}.0.0"})
     assert minor == 0 or versions.version_warnings(older, lgbm_format) == []
+
+
+def test_the_version_rule_is_the_fixture_shared_with_the_panel():
+    import json
+
+    from tests.support.env import FIXTURES
+
+    cases = json.loads((FIXTURES / "versions.json").read_text())["cases"]
+    assert len(cases) > 10
+    for case in cases:
+        got = versions.version_change(case["saved"], case["installed"])
+        assert got == case["warning"], case

@@ -12,6 +12,7 @@ import tf_keras
 
 from jupyterlab_models import ModelStoreError, formats, inspector
 from jupyterlab_models.formats import keras as keras_format
+from tests.support.manifests import format_extra
 
 LIBRARIES = {"keras": keras, "tf_keras": tf_keras}
 X = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
@@ -87,7 +88,7 @@ def test_sequential_round_trip(store, models, library):
     assert next(iter(info.library_versions)) == "keras"
     assert {"keras", "tf-keras", "tensorflow", "numpy"} <= set(info.library_versions)
     assert [f["path"] for f in info.files] == ["model.keras"]
-    assert info.extra == {"library": library, "backend": "tensorflow", "custom_classes": []}
+    assert format_extra(info) == {"library": library, "backend": "tensorflow", "custom_classes": []}
     loaded = store.load("m")
     assert type(loaded) is type(model)
     assert_same_outputs(model, loaded)

@@ -14,6 +14,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from jupyterlab_models import ModelStoreError, formats, inspector
 from jupyterlab_models.formats import lightgbm as lightgbm_format
 from jupyterlab_models.formats import skops as skops_format
+from tests.support.manifests import format_extra
 
 TREE = "sklearn.tree._tree.Tree"
 
@@ -49,7 +50,7 @@ def test_pipeline_without_untrusted_types_loads_without_asking(store, data):
     assert info.type == "sklearn.pipeline.Pipeline"
     assert list(info.library_versions)[:2] == ["scikit-learn", "skops"]
     assert [f["path"] for f in info.files] == ["model.skops"]
-    assert info.extra == {"untrusted": []}
+    assert format_extra(info) == {"untrusted": []}
     loaded = store.load("m")
     assert type(loaded) is Pipeline
     assert [type(step) for _, step in loaded.steps] == [type(step) for _, step in pipe.steps]
@@ -60,7 +61,7 @@ def test_untrusted_types_need_explicit_trust(store, data):
     X, y = data
     forest = RandomForestClassifier(n_estimators=4, max_depth=3, random_state=0).fit(X, y)
     info = store.save(forest, "m")
-    assert info.extra == {"untrusted": [TREE]}  # known before loading
+    assert format_extra(info) == {"untrusted": [TREE]}  # known before loading
     for trusted in ({}, {"trusted": []}, {"trusted": ["numpy.ndarray"]}):
         with pytest.raises(ModelStoreError, match=TREE) as exc:
             store.load("m", **trusted)

@@ -12,6 +12,7 @@ import tf_keras
 from jupyterlab_models import ModelStoreError, formats, inspector
 from jupyterlab_models.formats import keras as keras_format
 from jupyterlab_models.formats import tensorflow as tf_format
+from tests.support.manifests import format_extra
 
 X = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
 VECTOR = tf.TensorSpec([None, 4], tf.float32)
@@ -59,7 +60,7 @@ def test_module_round_trip(store, module):
     paths = {f["path"] for f in info.files}
     assert "saved_model/saved_model.pb" in paths
     assert any(p.startswith("saved_model/variables/") for p in paths)
-    assert info.extra == {"functions": ["__call__", "doubled", "scores"]}
+    assert format_extra(info) == {"functions": ["__call__", "doubled", "scores"]}
     loaded = store.load("m")
     for name in ("__call__", "scores", "doubled"):
         np.testing.assert_allclose(

@@ -17,6 +17,7 @@ from onnx import TensorProto, helper, numpy_helper
 from jupyterlab_models import ModelStoreError, formats
 from jupyterlab_models.formats import onnx as onnx_format
 from jupyterlab_models.formats import versions
+from tests.support.manifests import format_extra
 
 # --- ONNX: serialized once, same bytes as onnx.save_model -------------------------------------
 
@@ -123,7 +124,7 @@ def test_onnx_store_save_manifest_unchanged(store, model):
     assert [(f["path"], f["size"]) for f in info.files] == [
         ("model.onnx", len(model.SerializeToString()))
     ]
-    assert info.extra == expected_extra(model, external=False)
+    assert format_extra(info) == expected_extra(model, external=False)
     assert store.load("m").SerializeToString() == model.SerializeToString()
 
 
