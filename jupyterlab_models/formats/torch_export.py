@@ -117,6 +117,8 @@ def save(
     modules = output_modules(program)
     if modules:
         extra["output_modules"] = modules
+    # the card's signature with the shapes of the export (describe() of a module has none)
+    extra["signature"] = {**describe(obj), "inputs": extra["inputs"], "outputs": extra["outputs"]}
     return extra
 
 
@@ -250,8 +252,8 @@ def describe(obj: Any) -> dict[str, Any]:
     if class_path(type(obj)) == EXPORTED_PROGRAM:
         signature = obj.graph_signature
         return {
-            "inputs": _specs(obj, signature.user_inputs),
-            "outputs": _specs(obj, signature.user_outputs),
+            "inputs": _specs(obj, signature.input_specs, "USER_INPUT"),
+            "outputs": _specs(obj, signature.output_specs, "USER_OUTPUT"),
             "parameters": sum(p.numel() for p in obj.parameters()),
         }
     return {
