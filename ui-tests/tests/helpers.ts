@@ -26,6 +26,19 @@ export function storeListing(store: string): Record<string, number> {
   return modelsCli(['list', '--store', store]).versions;
 }
 
+/** Save a small LightGBM model as `name` into `store` from a Python outside the browser. */
+export function saveFromAnotherProcess(store: string, name: string): void {
+  const local = path.resolve(__dirname, '../../.venv/bin/python');
+  const python = fs.existsSync(local) ? local : 'python';
+  const code =
+    'import sys, lightgbm, numpy as np\n' +
+    'from jupyterlab_models import ModelStore\n' +
+    'X = np.random.default_rng(1).normal(size=(40, 2))\n' +
+    'model = lightgbm.LGBMRegressor(n_estimators=2, verbose=-1).fit(X, X[:, 0])\n' +
+    'ModelStore(sys.argv[1]).save(model, sys.argv[2])';
+  execFileSync(python, ['-c', code, store, name]);
+}
+
 export function deleteFromStore(store: string, names: string[]): void {
   for (const name of names) {
     if (name in storeListing(store)) {

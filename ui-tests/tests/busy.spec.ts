@@ -1,0 +1,65 @@
+/**
+ * Issue 17: browsing the store does not wait for a running cell. The comm runs on a kernel
+ * subshell (JupyterLab >= 4.4 with ipykernel >= 7, as here), so while a long cell runs a
+ * Refresh lists what another process saved, and the panel is usable again at once.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import {
+  newNotebook,
+  openPanel,
+  panelStore,
+  saveFromAnotherProcess,
+  shot,
+  smallModelCode
+} from './helpers';
+
+test.use({ autoGoto: true });
+
+test('while a 20 s cell runs, Refresh lists a model another process saved', async ({
+  page,
+  tmpPath
+}) => {
+  await newNotebook(page, tmpPath, 'busy.ipynb', 'python3', [
+    smallModelCode('small_model'),
+    'import time\ntime.sleep(20)'
+  ]);
+  await page.notebook.runCell(0);
+  const panel = await openPanel(page);
+  const store = await panelStore(page);
+
+  // The long cell, started as a user does (not awaited).
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+  const longCell = page.locator('.jp-Notebook .jp-Cell').nth(1);
+  await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
+
+  saveFromAnotherProcess(store, 'saved elsewhere');
+  const refresh = panel.getByRole('button', { name: 'Refresh', exact: true });
+  const clicked = Date.now();
+  await refresh.click();
+  await expect(
+    panel.getByRole('option', { name: 'saved elsewhere' })
+  ).toBeVisible({
+    timeout: 5000
+  });
+  const elapsed = Date.now() - clicked;
+  test.info().annotations.push({
+    type: 'listed after Refresh',
+    description: `${elapsed} ms, the 20 s cell still running`
+  });
+  // Listed long before the cell ends, and usable again at once: browse, refresh again.
+  expect(elapsed).toBeLessThan(1000); // 180 ms here, with another test suite running
+  await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
+  await expect(refresh).toBeEnabled();
+  await panel.getByRole('option', { name: 'saved elsewhere' }).click();
+  await expect(panel.locator('.jp-Models-details')).toContainText(
+    'saved elsewhere'
+  );
+  await refresh.click();
+  await expect(
+    panel.getByRole('option', { name: 'saved elsewhere' })
+  ).toBeVisible();
+  await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
+  await shot(page, 'refresh-while-a-cell-runs');
+});
