@@ -10,6 +10,7 @@ Importing this module is cheap and imports no ML library.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -20,6 +21,7 @@ from .location import resolve_location
 from .names import validate_name, validate_variable
 from .protocol import (
     BAD_REQUEST,
+    CANCELLED,
     COMM_TARGET,
     INTERNAL,
     PROTOCOL_MISMATCH,
@@ -32,6 +34,7 @@ from .protocol import (
     ok_reply,
     progress_event,
     shown,
+    waiting_event,
 )
 from .store import ModelStore, check_save_fields
 
@@ -47,6 +50,8 @@ class KernelState:
     store: ModelStore | None = None  # set by hello; the default location until then
     # IPython's user_ns_hidden: names `variables` does not list and `load` never sets
     hidden: Container[str] = field(default_factory=frozenset)
+    # requests waiting for the main thread (the running cell): id -> how to answer them
+    waiting: dict[str, Send] = field(default_factory=dict)
 
     def get_store(self) -> ModelStore:
         if self.store is None:
@@ -206,6 +211,15 @@ def _delete(args: dict, namespace: dict, state: KernelState, progress: Progress)
     return {"deleted": state.get_store().delete(name, _version_arg(args))}
 
 
+def _cancel(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:
+    """Cancel a request that still waits for the running cell; it is answered `cancelled`."""
+    request = _arg(args, "request", str, required=True)
+    send = state.waiting.pop(request, None)
+    if send is not None:
+        send(error_reply(request, CANCELLED, "cancelled while it waited for the running cell"))
+    return {"cancelled": send is not None}
+
+
 _OPS: dict[str, Callable[[dict, dict, KernelState, Progress], dict]] = {
     "hello": _hello,
     "variables": _variables,
@@ -215,7 +229,12 @@ _OPS: dict[str, Callable[[dict, dict, KernelState, Progress], dict]] = {
     "save": _save,
     "load": _load,
     "delete": _delete,
+    "cancel": _cancel,
 }
+# Ops that use the user's objects: they run on the main thread, between cells, never beside a
+# running cell whose objects may be half-updated (docs/PROTOCOL.md). `variables` may run beside
+# it: it copies the namespace's items in one step and looks at classes only.
+MAIN_THREAD_OPS = frozenset({"save", "load"})
 
 
 # --- comm glue ----------------------------------------------------------------------------
@@ -223,12 +242,46 @@ _OPS: dict[str, Callable[[dict, dict, KernelState, Progress], dict]] = {
 
 def register() -> None:
     """Register the comm target on the running IPython kernel; calling it again is harmless."""
+    import asyncio
+
     from IPython import get_ipython
 
+    global _main_loop
     kernel = getattr(get_ipython(), "kernel", None)
     if kernel is None:
         raise RuntimeError("jupyterlab_models.kernel.register() must run in an IPython kernel")
+    # The main shell's event loop (this runs in a cell, on the main thread): a request that
+    # arrives on a subshell thread and touches the user's objects is handed to it.
+    _main_loop = asyncio.get_event_loop()
     kernel.comm_manager.register_target(COMM_TARGET, _on_open)
+
+
+_main_loop: Any = None
+
+
+def dispatch(
+    request: object,
+    namespace: dict[str, Any],
+    state: KernelState,
+    send: Send,
+    to_main_thread: Callable[[Callable[[], None]], None] | None,
+) -> None:
+    """`handle(request)`, or, for an op of MAIN_THREAD_OPS arriving beside the main thread
+    (a kernel subshell), a `waiting` event now and `handle` when `to_main_thread` runs it:
+    after the running cell, unless the panel cancelled it meanwhile."""
+    op = request.get("op") if isinstance(request, dict) else None
+    request_id = request.get("id") if isinstance(request, dict) else None
+    if to_main_thread is None or op not in MAIN_THREAD_OPS or not isinstance(request_id, str):
+        handle(request, namespace, state, send)
+        return
+    state.waiting[request_id] = send
+    send(waiting_event(request_id))
+
+    def run() -> None:
+        if state.waiting.pop(request_id, None) is not None:  # else cancelled
+            handle(request, namespace, state, send)
+
+    to_main_thread(run)
 
 
 def _on_open(comm: Any, open_msg: dict[str, Any]) -> None:
@@ -238,6 +291,8 @@ def _on_open(comm: Any, open_msg: dict[str, Any]) -> None:
     state = KernelState(hidden=shell.user_ns_hidden)
 
     def on_msg(msg: dict[str, Any]) -> None:
-        handle(msg["content"]["data"], shell.user_ns, state, lambda m: comm.send(data=m))
+        beside = threading.current_thread() is not threading.main_thread()
+        to_main = _main_loop.call_soon_threadsafe if beside and _main_loop is not None else None
+        dispatch(msg["content"]["data"], shell.user_ns, state, lambda m: comm.send(data=m), to_main)
 
     comm.on_msg(on_msg)

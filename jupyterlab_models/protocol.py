@@ -24,6 +24,7 @@ LIBRARY_MISSING = "library_missing"
 INTEGRITY = "integrity"
 UNTRUSTED = "untrusted"
 INTERNAL = "internal"
+CANCELLED = "cancelled"  # a request that waited for the running cell, cancelled by the panel
 
 # Codes the kernel may send.
 ERROR_CODES = (
@@ -40,6 +41,7 @@ ERROR_CODES = (
     INTEGRITY,
     UNTRUSTED,
     INTERNAL,
+    CANCELLED,
 )
 
 # Codes only the frontend produces; listed so both sides agree on the full set.
@@ -86,3 +88,8 @@ def error_reply(
 
 def progress_event(request_id: str, done: int, total: int) -> dict[str, Any]:
     return {"id": request_id, "event": "progress", "done": done, "total": total}
+
+
+def waiting_event(request_id: str) -> dict[str, Any]:
+    """The request waits for the running cell: it touches the user's objects (docs/PROTOCOL.md)."""
+    return {"id": request_id, "event": "waiting"}

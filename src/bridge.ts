@@ -12,6 +12,7 @@ import {
   IHelloResult,
   isKernelMessage,
   isProgress,
+  isWaiting,
   KernelMessage,
   Op,
   PROTOCOL_VERSION
@@ -74,6 +75,11 @@ export interface IRequestOptions {
   /** Milliseconds without any message (reply or progress) before the request fails. */
   timeout?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The request waits for the running cell (it touches the user's objects); `cancel` asks the
+   * kernel to drop it, and the request then fails with `cancelled`. No timeout while it waits.
+   */
+  onWaiting?: (cancel: () => void) => void;
 }
 
 interface IPending {
@@ -83,6 +89,7 @@ interface IPending {
   resolve: (result: any) => void;
   reject: (error: Error) => void;
   onProgress?: (done: number, total: number) => void;
+  onWaiting?: (cancel: () => void) => void;
 }
 
 /** The part of a kernel connection the bridge uses; subshells only from JupyterLab 4.4. */
@@ -224,7 +231,8 @@ export class KernelBridge {
         timer: this._startTimer(id, op, timeout),
         resolve,
         reject,
-        onProgress: options.onProgress
+        onProgress: options.onProgress,
+        onWaiting: options.onWaiting
       };
       this._pending.set(id, pending);
       comm.send({ id, op, args } as JSONObject);
@@ -286,6 +294,13 @@ export class KernelBridge {
   }
 
   private _handle(id: string, pending: IPending, msg: KernelMessage): void {
+    if (isWaiting(msg)) {
+      // The cell may run for hours: no timeout until the request runs (its progress).
+      pending.onWaiting?.(() => {
+        void this.request('cancel', { request: id }).catch(() => undefined);
+      });
+      return;
+    }
     if (isProgress(msg)) {
       // Progress proves the kernel is alive: restart the clock.
       pending.timer = this._startTimer(id, pending.op, pending.timeout);

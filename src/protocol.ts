@@ -22,7 +22,8 @@ export const KERNEL_ERROR_CODES = [
   'library_missing',
   'integrity',
   'untrusted',
-  'internal'
+  'internal',
+  'cancelled'
 ] as const;
 
 /** Error codes only the frontend produces. */
@@ -39,7 +40,8 @@ export type Op =
   | 'versions'
   | 'save'
   | 'load'
-  | 'delete';
+  | 'delete'
+  | 'cancel';
 
 export interface IRequest {
   id: string;
@@ -73,7 +75,14 @@ export interface IProgressEvent {
   total: number;
 }
 
-export type KernelMessage = IOkReply | IErrorReply | IProgressEvent;
+/** The request waits for the running cell: it touches the user's objects. */
+export interface IWaitingEvent {
+  id: string;
+  event: 'waiting';
+}
+
+export type KernelMessage =
+  IOkReply | IErrorReply | IProgressEvent | IWaitingEvent;
 
 /**
  * One stored file. Schema 2 manifests name the hash in `digest`
@@ -171,6 +180,10 @@ export function isProgress(msg: KernelMessage): msg is IProgressEvent {
   return (msg as IProgressEvent).event === 'progress';
 }
 
+export function isWaiting(msg: KernelMessage): msg is IWaitingEvent {
+  return (msg as IWaitingEvent).event === 'waiting';
+}
+
 /** Whether a value has the shape of a kernel message. */
 export function isKernelMessage(value: unknown): value is KernelMessage {
   if (typeof value !== 'object' || value === null) {
@@ -182,6 +195,9 @@ export function isKernelMessage(value: unknown): value is KernelMessage {
   }
   if (msg.event === 'progress') {
     return typeof msg.done === 'number' && typeof msg.total === 'number';
+  }
+  if (msg.event === 'waiting') {
+    return true;
   }
   if (msg.ok === true) {
     return 'result' in msg;

@@ -1,6 +1,7 @@
 /** How a command's work reaches the user: progress as a notification, errors in words. */
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { BridgeError } from '../bridge';
 import { errorMessage } from '../messages';
 import { IModelsModel } from '../tokens';
 
@@ -48,6 +49,12 @@ export async function reportErrors(
   try {
     await work;
   } catch (reason) {
+    if (reason instanceof BridgeError && reason.code === 'cancelled') {
+      Notification.info(trans.__('Models: cancelled; nothing was changed.'), {
+        autoClose: 5000
+      });
+      return;
+    }
     Notification.error(trans.__('Models: %1', errorMessage(reason, trans)), {
       autoClose: false
     });

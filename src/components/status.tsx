@@ -139,6 +139,23 @@ function PendingMessage({
     delete: trans.__('Deleting %1…', op.target),
     refresh: ''
   }[op.kind];
+  if (op.cancelWait) {
+    const cancel = op.cancelWait;
+    return (
+      <div className="jp-Models-pending jp-Models-waiting" role="status">
+        <span>
+          {label}{' '}
+          {trans.__(
+            'Waiting for the running cell: %1 touches the notebook’s variables, so it runs when the cell ends.',
+            op.kind === 'save' ? trans.__('saving') : trans.__('loading')
+          )}
+        </span>
+        <button className="jp-mod-styled jp-mod-reject" onClick={cancel}>
+          {trans.__('Cancel')}
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="jp-Models-pending" role="status">
       <span>{label}</span>

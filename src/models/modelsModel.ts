@@ -67,9 +67,9 @@ export class ModelsModel implements IModelsModel {
     }
     const bridge = connection.requireBridge();
     await this.operation.run('refresh', '', async () => {
-      // The list comes over a kernel subshell where there is one, even while a cell runs;
-      // the variables wait for the main shell (the cell), so the refresh does not wait for
-      // them: they arrive on their own and say meanwhile that they wait.
+      // The list and the variables come over a kernel subshell where there is one, even
+      // while a cell runs; elsewhere the variables wait for the cell, so the refresh does not
+      // wait for them: they arrive on their own and say meanwhile that they wait.
       void this._fetchVariables(bridge).catch(() => undefined);
       await this._reloadList(bridge);
     });
@@ -86,11 +86,11 @@ export class ModelsModel implements IModelsModel {
   ): Promise<IModelInfo> {
     const bridge = this.connection.requireBridge();
     const notebook = this.connection.notebook?.path ?? null;
-    return this.operation.run('save', name, async onProgress => {
+    return this.operation.run('save', name, async (onProgress, onWaiting) => {
       const { model } = await bridge.request<{ model: IModelInfo }>(
         'save',
         { variable, name, description, notebook },
-        { onProgress }
+        { onProgress, onWaiting }
       );
       this.store.expect(model.name); // the listing fetches its versions
       await this._reloadList(bridge);
@@ -105,7 +105,7 @@ export class ModelsModel implements IModelsModel {
     options: { overwrite?: boolean; trusted?: string[] } = {}
   ): Promise<ILoadResult> {
     const bridge = this.connection.requireBridge();
-    return this.operation.run('load', name, onProgress =>
+    return this.operation.run('load', name, (onProgress, onWaiting) =>
       bridge.request<ILoadResult>(
         'load',
         {
@@ -115,7 +115,7 @@ export class ModelsModel implements IModelsModel {
           overwrite: options.overwrite ?? false,
           ...(options.trusted ? { trusted: options.trusted } : {})
         },
-        { onProgress }
+        { onProgress, onWaiting }
       )
     );
   }

@@ -16,6 +16,8 @@ export interface IPendingOperation {
   readonly total: number;
   /** Whether it has run for SLOW_OPERATION_MS: its row then shows its progress. */
   readonly slow: boolean;
+  /** Waiting for the running cell (save, load): how to cancel the wait; else null. */
+  readonly cancelWait: (() => void) | null;
 }
 
 /** An operation running longer than this shows its progress in its row of the list. */
@@ -23,6 +25,8 @@ export const SLOW_OPERATION_MS = 500;
 
 /** Kernel errors that ask the user something; the caller retries after the answer. */
 const QUESTION_CODES = new Set<string>(['variable_exists', 'untrusted']);
+/** The user's own cancellation (of a wait for the running cell): not a failure either. */
+const NOT_FAILURES = new Set<string>([...QUESTION_CODES, 'cancelled']);
 
 export interface IOperationModel {
   /** Start, end, becoming slow, failure. */
@@ -55,9 +59,19 @@ export class OperationModel implements IOperationModel {
   async run<T>(
     kind: OperationKind,
     target: string,
-    body: (onProgress: (done: number, total: number) => void) => Promise<T>
+    body: (
+      onProgress: (done: number, total: number) => void,
+      onWaiting: (cancel: () => void) => void
+    ) => Promise<T>
   ): Promise<T> {
-    const op = { kind, target, done: 0, total: 0, slow: false };
+    const op = {
+      kind,
+      target,
+      done: 0,
+      total: 0,
+      slow: false,
+      cancelWait: null
+    };
     this._pending = op;
     this._changed.emit();
     const slowTimer = setTimeout(() => {
@@ -68,18 +82,28 @@ export class OperationModel implements IOperationModel {
     }, SLOW_OPERATION_MS);
     const onProgress = (done: number, total: number) => {
       if (this._pending) {
-        this._pending = { ...this._pending, done, total };
+        const waited = this._pending.cancelWait !== null;
+        this._pending = { ...this._pending, done, total, cancelWait: null };
         this._progressed.emit(this._pending);
+        if (waited) {
+          this._changed.emit(); // no longer waiting: it runs
+        }
+      }
+    };
+    const onWaiting = (cancel: () => void) => {
+      if (this._pending) {
+        this._pending = { ...this._pending, cancelWait: cancel, slow: true };
+        this._changed.emit();
       }
     };
     try {
-      const result = await body(onProgress);
+      const result = await body(onProgress, onWaiting);
       this._error = null;
       return result;
     } catch (reason) {
       // A question for the user (overwrite? trust?) is not a failure to show.
       const question =
-        reason instanceof BridgeError && QUESTION_CODES.has(reason.code);
+        reason instanceof BridgeError && NOT_FAILURES.has(reason.code);
       this._error = question ? null : reason;
       throw reason;
     } finally {

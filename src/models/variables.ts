@@ -6,7 +6,7 @@ import { IVariableInfo } from '../protocol';
 export interface IVariablesModel {
   readonly changed: ISignal<IVariablesModel, void>;
   readonly variables: readonly IVariableInfo[];
-  /** Being fetched: the request waits for the main shell (a running cell). */
+  /** Being fetched (without a kernel subshell, the request waits for a running cell). */
   readonly pending: boolean;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Issue 17: browsing the store does not wait for a running cell. The comm runs on a kernel
  * subshell (JupyterLab >= 4.4 with ipykernel >= 7, as here), so while a long cell runs a
- * Refresh lists what another process saved, and the panel is usable again at once.
+ * Refresh lists what another process saved, and the panel is usable again at once. Save and
+ * load touch the notebook's variables: they wait for the cell, say so, and can be cancelled.
  */
 import { expect, test } from '@jupyterlab/galata';
 import {
@@ -9,8 +10,10 @@ import {
   openPanel,
   panelStore,
   saveFromAnotherProcess,
+  saveThroughPanel,
   shot,
-  smallModelCode
+  smallModelCode,
+  storeListing
 } from './helpers';
 
 test.use({ autoGoto: true });
@@ -62,4 +65,50 @@ test('while a 20 s cell runs, Refresh lists a model another process saved', asyn
   ).toBeVisible();
   await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
   await shot(page, 'refresh-while-a-cell-runs');
+});
+
+test('a save during a running cell waits for it, says so, and can be cancelled', async ({
+  page,
+  tmpPath
+}) => {
+  await newNotebook(page, tmpPath, 'wait.ipynb', 'python3', [
+    smallModelCode('small_model'),
+    'import time\ntime.sleep(12)'
+  ]);
+  await page.notebook.runCell(0);
+  const panel = await openPanel(page);
+  const store = await panelStore(page);
+  const longCell = page.locator('.jp-Notebook .jp-Cell').nth(1);
+  const running = async () => {
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute(
+        'notebook:run-all-cells'
+      );
+    });
+    await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
+  };
+
+  // Cancelled while it waits: nothing is saved, even after the cell ends.
+  await running();
+  await saveThroughPanel(page, 'small_model', 'waited');
+  const waiting = panel.locator('.jp-Models-waiting');
+  await expect(waiting).toContainText('Waiting for the running cell');
+  await shot(page, 'save-waits-for-the-cell');
+  await waiting.getByRole('button', { name: 'Cancel' }).click();
+  await expect(waiting).toHaveCount(0);
+  await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
+  await expect(longCell.locator('.jp-InputPrompt')).toHaveText(/\[\d+\]:/, {
+    timeout: 30000
+  });
+  expect(storeListing(store)).not.toHaveProperty('waited');
+
+  // Not cancelled: it runs when the cell ends, with the model the cell left.
+  await running();
+  await saveThroughPanel(page, 'small_model', 'waited');
+  await expect(waiting).toBeVisible();
+  await expect(panel.getByRole('option', { name: 'waited' })).toBeVisible({
+    timeout: 30000
+  });
+  await expect(longCell.locator('.jp-InputPrompt')).toHaveText(/\[\d+\]:/);
+  expect(storeListing(store).waited).toBe(1);
 });
