@@ -68,9 +68,7 @@ def test_every_registered_format_has_a_tiny_model():
 def test_loads_in_a_fresh_process(format_id, tmp_path):
     model, options = tiny_models.build(format_id)
     store = ModelStore(tmp_path / "store")
-    if format_id in tiny_models.BASES:  # e.g. an adapter's base model
-        base_name, build_base = tiny_models.BASES[format_id]
-        store.save(build_base(), base_name)
+    tiny_models.save_bases(store, format_id)  # e.g. an adapter's base model
     info = store.save(model, format_id, **options)
     assert info.format == format_id
     assert info.type == formats.class_path(type(model))

@@ -212,6 +212,7 @@ def test_every_format_round_trips_through_a_remote_store(format_id, store_url_fo
     `load` returns: the loaded model must not need its files any more."""
     model, options = tiny_models.build(format_id)
     store = ModelStore(store_url_for("memory"))
+    tiny_models.save_bases(store, format_id)
     store.save(model, "m", **options)
     try:
         loaded = store.load("m")

@@ -146,6 +146,13 @@ BASES: dict[str, tuple[str, Callable[[], Any]]] = {
 }
 
 
+def save_bases(store: Any, format_id: str) -> None:
+    """Save into `store` the models a model of `format_id` refers to (an adapter's base)."""
+    if format_id in BASES:
+        base_name, build_base = BASES[format_id]
+        store.save(build_base(), base_name)
+
+
 def build(format_id: str) -> tuple[Any, dict[str, Any]]:
     """(model, options for ModelStore.save) of that format."""
     return BUILDERS[format_id](), {"format_id": format_id, **_save_options(format_id)}
