@@ -12,7 +12,7 @@ module.exports = {
   ...baseConfig,
   // tests-notebook/ runs against Notebook 7 with playwright.notebook.config.js.
   testDir: './tests',
-  timeout: 180000,
+  timeout: 300000,
   expect: { timeout: 30000 },
   retries: 0,
   workers: 1,
