@@ -6,6 +6,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import {
+  deleteFromStore,
   newNotebook,
   openPanel,
   panelStore,
@@ -65,6 +66,7 @@ test('while a 20 s cell runs, Refresh lists a model another process saved', asyn
   ).toBeVisible();
   await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
   await shot(page, 'refresh-while-a-cell-runs');
+  deleteFromStore(store, ['saved elsewhere']); // the store is shared by the next tests
 });
 
 test('a save during a running cell waits for it, says so, and can be cancelled', async ({
@@ -111,4 +113,5 @@ test('a save during a running cell waits for it, says so, and can be cancelled',
   });
   await expect(longCell.locator('.jp-InputPrompt')).toHaveText(/\[\d+\]:/);
   expect(storeListing(store).waited).toBe(1);
+  deleteFromStore(store, ['waited']);
 });
