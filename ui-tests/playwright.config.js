@@ -2,7 +2,16 @@
  * Galata's configuration, run in Debian's Chromium (Playwright's own browser download is
  * not available here), as root, with screenshots kept under test-results/.
  */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+// The server's root, chosen here so that the tests know where the project store is (they
+// empty it before each test). The workers inherit it from the runner's environment.
+process.env.JUPYTERLAB_GALATA_ROOT_DIR ||= fs.mkdtempSync(
+  path.join(os.tmpdir(), 'galata-test-')
+);
 
 // JUPYTERLAB_LAB_TEST_PORT moves the server off 8888 (two suites on one machine); an
 // existing server is reused only when asked (a stale one would test another build).

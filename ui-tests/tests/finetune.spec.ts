@@ -5,9 +5,8 @@
  * few KB) with a reference to the base; loaded back into the kernel, it generates the same
  * tokens as the notebook's adapter. Both are deleted at the end (the store is the server's).
  */
-import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { deleteFromStore, modelsCli, panelStore } from './helpers';
+import { expect, modelsCli, panelStore, test } from './helpers';
 
 const NOTEBOOK = 'quickstart.ipynb';
 const PANEL_ID = 'jupyterlab-models-panel';
@@ -33,12 +32,7 @@ test('save a LoRA adapter after its base from the panel and load it back', async
   const panel = page.locator(`#${PANEL_ID}`);
   const dialog = page.locator('.jp-Dialog');
   const store = await panelStore(page);
-  try {
-    await saveAndLoad(page, panel, dialog, store);
-  } finally {
-    // The store is the server's, shared by the next tests: left as it was.
-    deleteFromStore(store, ['tiny-gpt2-lora', 'tiny-gpt2']);
-  }
+  await saveAndLoad(page, panel, dialog, store);
 });
 
 async function saveAndLoad(
@@ -98,7 +92,7 @@ async function saveAndLoad(
   const printed = (await page.notebook.getCellTextOutput(CHECK_CELL)) ?? [];
   expect(printed.join('')).toContain('lora True True');
 
-  // Deleted from the panel; the caller's `finally` also cleans up after a failure.
+  // Deleted from the panel.
   for (const name of ['tiny-gpt2-lora', 'tiny-gpt2']) {
     await panel.getByRole('option', { name }).click();
     await panel.getByRole('button', { name: 'Delete', exact: true }).click();

@@ -1,10 +1,31 @@
 /** Shared by the Galata specs: the panel, the kernel, and the store seen from the CLI. */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test as galataTest } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
+export { expect };
+
 export const PANEL_ID = 'jupyterlab-models-panel';
+
+/** The server's root (playwright.config.js chooses it) and the project store under it. */
+const SERVER_ROOT = process.env.JUPYTERLAB_GALATA_ROOT_DIR!;
+export const STORE = path.join(SERVER_ROOT, '.jupyterlab-models');
+
+/**
+ * Galata's `test`, where every test starts from an empty store: the specs share one server,
+ * and a test that fails half-way must not leave its models to the next ones.
+ */
+export const test = galataTest.extend<{ emptyStore: void }>({
+  emptyStore: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      fs.rmSync(STORE, { recursive: true, force: true });
+      await use();
+    },
+    { auto: true }
+  ]
+});
 
 export async function shot(page: any, name: string): Promise<void> {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
@@ -39,19 +60,11 @@ export function saveFromAnotherProcess(store: string, name: string): void {
   execFileSync(python, ['-c', code, store, name]);
 }
 
-export function deleteFromStore(store: string, names: string[]): void {
-  for (const name of names) {
-    if (name in storeListing(store)) {
-      execFileSync(cli(), ['delete', name, '--yes', '--store', store]);
-    }
-  }
-}
-
-/** The store the panel is bound to, once it is connected. */
+/** The store the panel is bound to, once it is connected: the project store. */
 export async function panelStore(page: any): Promise<string> {
   const store = page.locator(`#${PANEL_ID} .jp-Models-store`);
-  await expect(store).toHaveText(/^\//);
-  return (await store.textContent())!;
+  await expect(store).toHaveText(STORE);
+  return STORE;
 }
 
 /**
@@ -150,4 +163,21 @@ export async function saveThroughPanel(
     await dialog.getByLabel('Description').fill(description);
   }
   await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+}
+
+/**
+ * A cell that runs until the test calls `releaseCell` (at most 2 minutes), then removes the
+ * release file: a "long" cell whose end the test decides, however slow the machine.
+ */
+export const BLOCKING_CELL =
+  'import os, time\n' +
+  'started = time.monotonic()\n' +
+  "while not os.path.exists('release') and time.monotonic() - started < 120:\n" +
+  '    time.sleep(0.05)\n' +
+  "if os.path.exists('release'):\n" +
+  "    os.remove('release')";
+
+/** Let the BLOCKING_CELL of the notebook in `dir` (a Galata tmpPath) end. */
+export function releaseCell(dir: string): void {
+  fs.writeFileSync(path.join(SERVER_ROOT, dir, 'release'), '');
 }

@@ -3,19 +3,19 @@
  * middle of a save, two notebooks on one store, switching between them, and the kernels the
  * panel cannot use (Bash, a Python without jupyterlab-models, no kernel), each explained.
  */
-import { expect, test } from '@jupyterlab/galata';
 import {
-  deleteFromStore,
+  PANEL_ID,
+  expect,
   modelsCli,
   newNotebook,
   notebookWithModel,
   openPanel,
-  PANEL_ID,
   panelStore,
   saveThroughPanel,
   shot,
   smallModelCode,
-  storeListing
+  storeListing,
+  test
 } from './helpers';
 
 test.use({ autoGoto: true });
@@ -51,32 +51,28 @@ test.describe('kernel restart', () => {
     const panel = await openPanel(page);
     const store = await panelStore(page);
     const names = ['before restart', 'after restart'];
-    try {
-      await saveThroughPanel(page, 'small_model', names[0]);
-      await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
+    await saveThroughPanel(page, 'small_model', names[0]);
+    await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
 
-      await restartKernel(page);
-      // No click on Refresh: the panel registers the kernel side again and lists the store.
-      await expect(
-        panel.getByRole('button', { name: 'Save model', exact: true })
-      ).toBeEnabled();
-      await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
-      // The new kernel has no variables until the cell runs again.
-      await expect(panel.locator('.jp-Models-variable')).toHaveCount(0);
-      await shot(page, 'after-restart');
+    await restartKernel(page);
+    // No click on Refresh: the panel registers the kernel side again and lists the store.
+    await expect(
+      panel.getByRole('button', { name: 'Save model', exact: true })
+    ).toBeEnabled();
+    await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
+    // The new kernel has no variables until the cell runs again.
+    await expect(panel.locator('.jp-Models-variable')).toHaveCount(0);
+    await shot(page, 'after-restart');
 
-      // A save works on the new kernel's comm.
-      await page.notebook.runCell(0);
-      await saveThroughPanel(page, 'small_model', names[1]);
-      await expect(panel.getByRole('option', { name: names[1] })).toBeVisible();
-      await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
-      expect(storeListing(store)).toMatchObject({
-        [names[0]]: 1,
-        [names[1]]: 1
-      });
-    } finally {
-      deleteFromStore(store, names);
-    }
+    // A save works on the new kernel's comm.
+    await page.notebook.runCell(0);
+    await saveThroughPanel(page, 'small_model', names[1]);
+    await expect(panel.getByRole('option', { name: names[1] })).toBeVisible();
+    await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
+    expect(storeListing(store)).toMatchObject({
+      [names[0]]: 1,
+      [names[1]]: 1
+    });
   });
 });
 
@@ -97,52 +93,48 @@ test('a kernel killed in the middle of a save: an error in words, no half model,
   const store = await panelStore(page);
   const before = storeListing(store);
   const name = 'doomed';
-  try {
-    await saveThroughPanel(page, 'big', name);
-    // The save is under way (its row shows progress): SIGKILL the kernel process.
-    await expect(
-      panel.getByRole('progressbar', { name: `Saving ${name}` })
-    ).toBeVisible();
-    process.kill(pid, 'SIGKILL');
+  await saveThroughPanel(page, 'big', name);
+  // The save is under way (its row shows progress): SIGKILL the kernel process.
+  await expect(
+    panel.getByRole('progressbar', { name: `Saving ${name}` })
+  ).toBeVisible();
+  process.kill(pid, 'SIGKILL');
 
-    // The panel says what happened, in words, with the code.
-    const error = panel.locator('.jp-Models-error');
-    await expect(error).toContainText(/kernel/i);
-    await expect(error).toContainText('(kernel_unavailable)');
-    await expect(
-      page.locator('.jp-Notification-Toast-error').first()
-    ).toContainText('Models:');
-    await shot(page, 'kernel-died-mid-save');
-    // JupyterLab itself says the kernel died and restarts it.
-    const died = page
-      .locator('.jp-Dialog')
-      .filter({ hasText: 'appears to have died' });
-    if (await died.isVisible()) {
-      await died.getByRole('button').first().click();
-    }
-
-    // No half model: not in the CLI's listing, the store verifies, the panel agrees.
-    expect(storeListing(store)).toEqual(before);
-    const verify = modelsCli(['verify', '--store', store]);
-    expect(verify.ok).toBe(true);
-    expect(verify.bad).toEqual([]);
-
-    // The restarted kernel is connected again by itself; a save works.
-    await expect(
-      panel.getByRole('button', { name: 'Save model', exact: true })
-    ).toBeEnabled();
-    await expect(panel.getByRole('option', { name })).toHaveCount(0);
-    await page.notebook.setCell(0, 'code', smallModelCode('small_model'));
-    await page.notebook.runCell(0);
-    await saveThroughPanel(page, 'small_model', 'after the crash');
-    await expect(
-      panel.getByRole('option', { name: 'after the crash' })
-    ).toBeVisible();
-    await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
-    expect(storeListing(store)).toEqual({ ...before, 'after the crash': 1 });
-  } finally {
-    deleteFromStore(store, [name, 'after the crash']);
+  // The panel says what happened, in words, with the code.
+  const error = panel.locator('.jp-Models-error');
+  await expect(error).toContainText(/kernel/i);
+  await expect(error).toContainText('(kernel_unavailable)');
+  await expect(
+    page.locator('.jp-Notification-Toast-error').first()
+  ).toContainText('Models:');
+  await shot(page, 'kernel-died-mid-save');
+  // JupyterLab itself says the kernel died and restarts it.
+  const died = page
+    .locator('.jp-Dialog')
+    .filter({ hasText: 'appears to have died' });
+  if (await died.isVisible()) {
+    await died.getByRole('button').first().click();
   }
+
+  // No half model: not in the CLI's listing, the store verifies, the panel agrees.
+  expect(storeListing(store)).toEqual(before);
+  const verify = modelsCli(['verify', '--store', store]);
+  expect(verify.ok).toBe(true);
+  expect(verify.bad).toEqual([]);
+
+  // The restarted kernel is connected again by itself; a save works.
+  await expect(
+    panel.getByRole('button', { name: 'Save model', exact: true })
+  ).toBeEnabled();
+  await expect(panel.getByRole('option', { name })).toHaveCount(0);
+  await page.notebook.setCell(0, 'code', smallModelCode('small_model'));
+  await page.notebook.runCell(0);
+  await saveThroughPanel(page, 'small_model', 'after the crash');
+  await expect(
+    panel.getByRole('option', { name: 'after the crash' })
+  ).toBeVisible();
+  await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
+  expect(storeListing(store)).toEqual({ ...before, 'after the crash': 1 });
 });
 
 test('two notebooks see the same store; switching rebinds the panel to the active one', async ({
@@ -155,58 +147,50 @@ test('two notebooks see the same store; switching rebinds the panel to the activ
   const store = await panelStore(page);
   const notebookPath = panel.locator('.jp-Models-notebook');
   const dialog = page.locator('.jp-Dialog');
-  try {
-    await expect(notebookPath).toHaveText(`${tmpPath}/first.ipynb`);
-    await saveThroughPanel(page, 'model_a', names[0]);
-    await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
+  await expect(notebookPath).toHaveText(`${tmpPath}/first.ipynb`);
+  await saveThroughPanel(page, 'model_a', names[0]);
+  await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
 
-    // A second notebook, its own kernel: the panel follows it, on the same store.
-    await notebookWithModel(page, tmpPath, 'second.ipynb', 'model_b');
-    await page.sidebar.openTab(PANEL_ID);
-    await expect(notebookPath).toHaveText(`${tmpPath}/second.ipynb`);
-    await expect(panel.locator('.jp-Models-store')).toHaveText(store);
-    await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
-    // Its Save dialog offers this kernel's variables only.
-    await panel
-      .getByRole('button', { name: 'Save model', exact: true })
-      .click();
-    await expect(dialog.getByLabel('Variable').locator('option')).toHaveText([
-      /^model_b /
-    ]);
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await saveThroughPanel(page, 'model_b', names[1]);
-    await expect(panel.getByRole('option', { name: names[1] })).toBeVisible();
-    await shot(page, 'second-notebook');
+  // A second notebook, its own kernel: the panel follows it, on the same store.
+  await notebookWithModel(page, tmpPath, 'second.ipynb', 'model_b');
+  await page.sidebar.openTab(PANEL_ID);
+  await expect(notebookPath).toHaveText(`${tmpPath}/second.ipynb`);
+  await expect(panel.locator('.jp-Models-store')).toHaveText(store);
+  await expect(panel.getByRole('option', { name: names[0] })).toBeVisible();
+  // Its Save dialog offers this kernel's variables only.
+  await panel.getByRole('button', { name: 'Save model', exact: true }).click();
+  await expect(dialog.getByLabel('Variable').locator('option')).toHaveText([
+    /^model_b /
+  ]);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await saveThroughPanel(page, 'model_b', names[1]);
+  await expect(panel.getByRole('option', { name: names[1] })).toBeVisible();
+  await shot(page, 'second-notebook');
 
-    // Back to the first: rebound to its kernel, and it sees the second's model.
-    await page.notebook.activate('first.ipynb');
-    await expect(notebookPath).toHaveText(`${tmpPath}/first.ipynb`);
-    await expect(panel.getByRole('option', { name: names[1] })).toBeVisible();
-    await panel
-      .getByRole('button', { name: 'Save model', exact: true })
-      .click();
-    await expect(dialog.getByLabel('Variable').locator('option')).toHaveText([
-      /^model_a /
-    ]);
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await shot(page, 'back-to-first');
+  // Back to the first: rebound to its kernel, and it sees the second's model.
+  await page.notebook.activate('first.ipynb');
+  await expect(notebookPath).toHaveText(`${tmpPath}/first.ipynb`);
+  await expect(panel.getByRole('option', { name: names[1] })).toBeVisible();
+  await panel.getByRole('button', { name: 'Save model', exact: true }).click();
+  await expect(dialog.getByLabel('Variable').locator('option')).toHaveText([
+    /^model_a /
+  ]);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await shot(page, 'back-to-first');
 
-    // Both kernels wrote to the store the CLI reads.
-    expect(storeListing(store)).toMatchObject({
-      [names[0]]: 1,
-      [names[1]]: 1
-    });
+  // Both kernels wrote to the store the CLI reads.
+  expect(storeListing(store)).toMatchObject({
+    [names[0]]: 1,
+    [names[1]]: 1
+  });
 
-    // With no notebook left open, the panel says what to do.
-    await page.notebook.close(true);
-    await page.notebook.close(true);
-    await expect(panel).toContainText(
-      'Open a notebook to save and load its models.'
-    );
-    await expect(notebookPath).toHaveText('none');
-  } finally {
-    deleteFromStore(store, names);
-  }
+  // With no notebook left open, the panel says what to do.
+  await page.notebook.close(true);
+  await page.notebook.close(true);
+  await expect(panel).toContainText(
+    'Open a notebook to save and load its models.'
+  );
+  await expect(notebookPath).toHaveText('none');
 });
 
 test('a Bash kernel, a Python kernel without the package and no kernel each get their own explanation', async ({

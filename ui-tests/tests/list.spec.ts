@@ -2,14 +2,15 @@
  * A list longer than its scroller: only the rows in view are in the DOM, and scrolling to the
  * end and back (as a user does, by wheel or by dragging to the end) keeps the panel working.
  */
-import { expect, test } from '@jupyterlab/galata';
 import {
+  expect,
   notebookWithModel,
   openPanel,
   panelStore,
   runInKernel,
   shot,
-  storeListing
+  storeListing,
+  test
 } from './helpers';
 
 test.use({ autoGoto: true });

@@ -3,9 +3,8 @@
  * run the quickstart, save `clf` from the Models panel, inspect it, load it into `clf2`
  * (checked in the kernel), delete it.
  */
-import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { smallModelCode } from './helpers';
+import { expect, smallModelCode, test } from './helpers';
 
 const NOTEBOOK = 'quickstart.ipynb';
 const PANEL_ID = 'jupyterlab-models-panel';
