@@ -169,20 +169,41 @@ def _save(args: dict, namespace: dict, state: KernelState, progress: Progress) -
     name = validate_name(_arg(args, "name", str, required=True))
     description = _arg(args, "description", str) or ""
     notebook = _arg(args, "notebook", str)
+    base_name = _arg(args, "base_name", str)
+    base_name = None if base_name is None else validate_name(base_name)
     check_save_fields(description, variable, notebook)  # before a 50 MB name is looked up
     if variable not in namespace:
         raise ModelStoreError(
             VARIABLE_NOT_FOUND, f"there is no variable {shown(variable)} in the kernel"
         )
-    info = state.get_store().save(
-        namespace[variable],
+    obj = namespace[variable]
+    store = state.get_store()
+    options = {}
+    if base_name is not None:
+        options["base"] = _save_adapter_base(store, obj, base_name, notebook, progress)
+    info = store.save(
+        obj,
         name,
         description=description,
         variable=variable,
         notebook=notebook,
         progress=progress,
+        **options,
     )
     return {"model": info.to_dict()}
+
+
+def _save_adapter_base(
+    store: ModelStore, adapter: Any, name: str, notebook: str | None, progress: Progress
+) -> tuple[str, int]:
+    """The panel's answer to `base_missing`: the adapter's base model is saved first, as a
+    model of its own (hf_transformers, without the adapter's weights), and the adapter then
+    refers to that version."""
+    fmt = formats.detect(adapter)
+    if fmt is None or fmt.FORMAT_ID != "peft_adapter":
+        raise _bad("'base_name' names the base model of an adapter; this variable is no adapter")
+    info = store.save(adapter.get_base_model(), name, notebook=notebook, progress=progress)
+    return info.name, info.version
 
 
 def _load(args: dict, namespace: dict, state: KernelState, progress: Progress) -> dict:

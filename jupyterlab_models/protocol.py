@@ -25,6 +25,7 @@ INTEGRITY = "integrity"
 UNTRUSTED = "untrusted"
 INTERNAL = "internal"
 CANCELLED = "cancelled"  # a request that waited for the running cell, cancelled by the panel
+BASE_MISSING = "base_missing"  # an adapter's base model is not in the store (peft_adapter)
 
 # Codes the kernel may send.
 ERROR_CODES = (
@@ -42,6 +43,7 @@ ERROR_CODES = (
     UNTRUSTED,
     INTERNAL,
     CANCELLED,
+    BASE_MISSING,
 )
 
 # Codes only the frontend produces; listed so both sides agree on the full set.

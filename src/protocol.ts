@@ -23,7 +23,8 @@ export const KERNEL_ERROR_CODES = [
   'integrity',
   'untrusted',
   'internal',
-  'cancelled'
+  'cancelled',
+  'base_missing'
 ] as const;
 
 /** Error codes only the frontend produces. */

@@ -45,10 +45,12 @@ export interface IModelsModel {
   refresh(): Promise<void>;
   /** Fetch the variables now (before a save dialog). */
   refreshVariables(): Promise<readonly IVariableInfo[]>;
+  /** `baseName`: a PEFT adapter's base model is saved first under that name. */
   save(
     variable: string,
     name: string,
-    description: string
+    description: string,
+    options?: { baseName?: string }
   ): Promise<IModelInfo>;
   load(
     name: string,

@@ -23,7 +23,7 @@ import copy
 import os
 from typing import Any
 
-from ..protocol import BAD_REQUEST, NOT_FOUND, ModelStoreError
+from ..protocol import BAD_REQUEST, BASE_MISSING, NOT_FOUND, ModelStoreError
 from ..storage.files import FileWriter
 from ..storage.verified import VersionFiles
 from . import origins
@@ -146,11 +146,13 @@ def _reference(
         )
         return {"hub_id": hub_id, "revision": revision}
     raise ModelStoreError(
-        BAD_REQUEST,
+        BASE_MISSING,
         "this adapter's base model is not in the store: save it first, e.g. "
         "store.save(peft_model.get_base_model(), 'my-base') (saved without the adapter), "
         "then save the adapter again; or pass base_hub_id= (and base_revision=) for a "
         "Hugging Face Hub model, or save the merged model with merge=True",
+        # The panel offers to save the base first (the save op's `base_name`).
+        details={"base_type": class_path(type(base_model)), "base_parameters": parameters},
     )
 
 

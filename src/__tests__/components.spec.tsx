@@ -8,7 +8,11 @@ import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 import { cardId, createCardWidget, manifestRows } from '../components/card';
 import { ModelDetails } from '../components/details';
-import { LoadDialogBody, SaveDialogBody } from '../components/dialogs';
+import {
+  BaseNameDialogBody,
+  LoadDialogBody,
+  SaveDialogBody
+} from '../components/dialogs';
 import { ModelList } from '../components/list';
 import {
   signatureOf,
@@ -227,6 +231,37 @@ describe('the dialogs', () => {
       'keyword'
     );
     expect(body.getValue()).toBe('class');
+    unmount();
+  });
+
+  it('asks the name of an adapter base, says why, and checks it as typed', async () => {
+    const body = new BaseNameDialogBody(
+      'lora',
+      'GPT2LMHeadModel',
+      'lora-base',
+      name => (name === 'gpt2' ? 2 : 1),
+      trans
+    );
+    const { node, unmount } = await render((body as any).render());
+    expect(node.textContent).toContain('The adapter "lora"');
+    expect(node.textContent).toContain('(GPT2LMHeadModel), which is not in');
+    const input = node.querySelector('input') as HTMLInputElement;
+    expect(input.value).toBe('lora-base');
+    const type = async (value: string) =>
+      settle(() => {
+        Object.getOwnPropertyDescriptor(
+          HTMLInputElement.prototype,
+          'value'
+        )!.set!.call(input, value);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+    await type('.hidden');
+    expect(node.querySelector('[role="alert"]')).not.toBeNull();
+    await type('gpt2');
+    expect(node.querySelector('[role="alert"]')).toBeNull();
+    expect(node.textContent).toContain('saved as version 2');
+    await type('Mode\u0301l'); // NFD in, NFC out
+    expect(body.getValue()).toBe('Mod\u00e9l');
     unmount();
   });
 });

@@ -72,10 +72,6 @@ function SaveForm(props: {
     setValues(next);
     props.onChange(next);
   };
-  const nameProblem = validateModelName(normalizeModelName(values.name));
-  const nameError = nameProblem
-    ? modelNameMessage(nameProblem, values.name, trans)
-    : null;
   return (
     <div className="jp-Models-fields">
       <label>
@@ -96,33 +92,15 @@ function SaveForm(props: {
           ))}
         </select>
       </label>
-      <label>
-        {trans.__('Model name')}
-        <input
-          className="jp-mod-styled"
-          aria-label={trans.__('Model name')}
-          aria-invalid={nameError !== null}
-          value={values.name}
-          onChange={event => {
-            setNameEdited(true);
-            update({ name: event.target.value });
-          }}
-        />
-      </label>
-      {nameError && (
-        <p className="jp-Models-fieldError" role="alert">
-          {nameError}
-        </p>
-      )}
-      {!nameError && props.nextVersion(values.name) > 1 && (
-        <p className="jp-Models-note" role="status">
-          {trans.__(
-            '"%1" exists: this will be saved as version %2.',
-            values.name,
-            props.nextVersion(values.name)
-          )}
-        </p>
-      )}
+      <ModelNameField
+        value={values.name}
+        nextVersion={props.nextVersion}
+        onChange={name => {
+          setNameEdited(true);
+          update({ name });
+        }}
+        trans={trans}
+      />
       <label>
         {trans.__('Description (optional)')}
         <textarea
@@ -135,6 +113,114 @@ function SaveForm(props: {
         />
       </label>
     </div>
+  );
+}
+
+/** A model name, checked as it is typed, with the version it will be saved as. */
+function ModelNameField(props: {
+  value: string;
+  nextVersion: (name: string) => number;
+  onChange: (name: string) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans, value } = props;
+  const problem = validateModelName(normalizeModelName(value));
+  const error = problem ? modelNameMessage(problem, value, trans) : null;
+  return (
+    <>
+      <label>
+        {trans.__('Model name')}
+        <input
+          className="jp-mod-styled"
+          aria-label={trans.__('Model name')}
+          aria-invalid={error !== null}
+          value={value}
+          onChange={event => props.onChange(event.target.value)}
+        />
+      </label>
+      {error && (
+        <p className="jp-Models-fieldError" role="alert">
+          {error}
+        </p>
+      )}
+      {!error && props.nextVersion(value) > 1 && (
+        <p className="jp-Models-note" role="status">
+          {trans.__(
+            '"%1" exists: this will be saved as version %2.',
+            value,
+            props.nextVersion(value)
+          )}
+        </p>
+      )}
+    </>
+  );
+}
+
+/**
+ * An adapter whose base model is not in the store: say so, and ask the name its base is saved
+ * under first (the adapter then refers to it).
+ */
+export class BaseNameDialogBody
+  extends ReactWidget
+  implements Dialog.IBodyWidget<string>
+{
+  constructor(
+    private _adapter: string,
+    private _baseClass: string,
+    initial: string,
+    private _nextVersion: (name: string) => number,
+    private _trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-Models-form');
+    this._name = initial;
+  }
+
+  getValue(): string {
+    return normalizeModelName(this._name);
+  }
+
+  protected render(): JSX.Element {
+    const trans = this._trans;
+    return (
+      <div className="jp-Models-fields">
+        <p>
+          {trans.__(
+            'The adapter "%1" is stored alone, with a reference to its base model (%2), which is not in the store. Save the base first, as a model of its own?',
+            this._adapter,
+            this._baseClass
+          )}
+        </p>
+        <BaseNameForm
+          initial={this._name}
+          nextVersion={this._nextVersion}
+          onChange={name => (this._name = name)}
+          trans={trans}
+        />
+      </div>
+    );
+  }
+
+  private _name: string;
+}
+
+function BaseNameForm(props: {
+  initial: string;
+  nextVersion: (name: string) => number;
+  onChange: (name: string) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const [name, setName] = React.useState(props.initial);
+  return (
+    <ModelNameField
+      value={name}
+      nextVersion={props.nextVersion}
+      onChange={value => {
+        setName(value);
+        props.onChange(value);
+      }}
+      trans={props.trans}
+    />
   );
 }
 

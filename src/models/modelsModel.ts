@@ -82,14 +82,21 @@ export class ModelsModel implements IModelsModel {
   async save(
     variable: string,
     name: string,
-    description: string
+    description: string,
+    options: { baseName?: string } = {}
   ): Promise<IModelInfo> {
     const bridge = this.connection.requireBridge();
     const notebook = this.connection.notebook?.path ?? null;
     return this.operation.run('save', name, async (onProgress, onWaiting) => {
       const { model } = await bridge.request<{ model: IModelInfo }>(
         'save',
-        { variable, name, description, notebook },
+        {
+          variable,
+          name,
+          description,
+          notebook,
+          ...(options.baseName ? { base_name: options.baseName } : {})
+        },
         { onProgress, onWaiting }
       );
       this.store.expect(model.name); // the listing fetches its versions

@@ -24,7 +24,11 @@ export interface IPendingOperation {
 export const SLOW_OPERATION_MS = 500;
 
 /** Kernel errors that ask the user something; the caller retries after the answer. */
-const QUESTION_CODES = new Set<string>(['variable_exists', 'untrusted']);
+const QUESTION_CODES = new Set<string>([
+  'variable_exists',
+  'untrusted',
+  'base_missing'
+]);
 /** The user's own cancellation (of a wait for the running cell): not a failure either. */
 const NOT_FAILURES = new Set<string>([...QUESTION_CODES, 'cancelled']);
 

@@ -57,7 +57,11 @@ def test_a_base_loaded_from_the_store_is_found_too_and_a_named_base_is_checked(s
 def test_an_adapter_without_a_known_base_is_refused_with_the_way_out(store):
     with pytest.raises(ModelStoreError) as caught:
         store.save(hf_models.lora(), "tuned")
-    assert caught.value.code == "bad_request"
+    assert caught.value.code == "base_missing"
+    assert caught.value.details == {
+        "base_type": "transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel",
+        "base_parameters": sum(p.numel() for p in hf_models.gpt2().parameters()),
+    }
     assert "get_base_model()" in caught.value.message and "merge=True" in caught.value.message
     assert store.list() == []
 

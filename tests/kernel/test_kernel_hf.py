@@ -1,7 +1,8 @@
 """The panel's flow for a fine-tuned model, through the dispatcher (issue #15): the variables
 list shows a transformers model, a tokenizer and a PEFT adapter with their formats; the base
 saved from the panel is found by the adapter saved after it (no option to pass); loading the
-adapter back applies it to the stored base."""
+adapter back applies it to the stored base. An adapter whose base is not in the store gets
+`base_missing`, and the panel's answer (`base_name`) saves the base first."""
 
 from __future__ import annotations
 
@@ -40,3 +41,29 @@ def test_save_a_base_then_its_adapter_from_the_panel_and_load_it(tmp_path):
         namespace["tok2"](hf_models.SENTENCES)["input_ids"]
         == (namespace["tokenizer"](hf_models.SENTENCES)["input_ids"])
     )
+
+
+def test_an_adapter_without_its_base_is_answered_base_missing_then_saved_with_base_name(
+    tmp_path,
+):
+    namespace = {"tuned": hf_models.lora(), "base": hf_models.gpt2()}
+    session = Session(namespace)
+    session.ok("hello", protocol_version=PROTOCOL_VERSION, store=str(tmp_path / "store"))
+    _, reply = session.request("save", variable="tuned", name="tuned")
+    assert reply["error"]["code"] == "base_missing"
+    assert reply["error"]["details"]["base_type"].endswith(".GPT2LMHeadModel")
+    assert session.ok("list")["models"] == []  # nothing saved
+
+    # A bad base name, or base_name for a model that is no adapter: refused, nothing saved.
+    assert session.error("save", variable="tuned", name="tuned", base_name="../x") == (
+        "name_invalid"
+    )
+    assert session.error("save", variable="base", name="b", base_name="b-base") == ("bad_request")
+    assert session.ok("list")["models"] == []
+
+    model = session.ok("save", variable="tuned", name="tuned", base_name="tuned-base")["model"]
+    assert model["extra"]["base"] == {"store": {"name": "tuned-base", "version": 1}}
+    base = session.ok("info", name="tuned-base")["model"]
+    assert base["format"] == "hf_transformers" and base["variable"] is None
+    session.ok("load", name="tuned", variable="loaded")
+    assert hf_models.generated(namespace["loaded"]) == hf_models.generated(namespace["tuned"])

@@ -1,9 +1,9 @@
 /**
  * Issue #15 in a real JupyterLab: the quickstart's fine-tuning cell makes `base_lm` (a tiny
  * GPT-2 built from a config) and `lora_lm` (a LoRA adapter trained on it for a few steps).
- * The base is saved from the Models panel first, then the adapter, which is stored alone (a
- * few KB) with a reference to the base; loaded back into the kernel, it generates the same
- * tokens as the notebook's adapter. Both are deleted at the end (the store is the server's).
+ * Saving the adapter from the Models panel offers to save its base first (it is not in the
+ * store); the adapter is stored alone (a few KB) with a reference to the base; loaded back
+ * into the kernel, it generates the same tokens as the notebook's adapter.
  */
 import * as path from 'path';
 import { expect, modelsCli, panelStore, test } from './helpers';
@@ -16,7 +16,7 @@ const CHECK_CELL = 17;
 
 test.use({ autoGoto: true });
 
-test('save a LoRA adapter after its base from the panel and load it back', async ({
+test('save a LoRA adapter and, as offered, its base from the panel; load it back', async ({
   page,
   tmpPath
 }) => {
@@ -41,19 +41,34 @@ async function saveAndLoad(
   dialog: any,
   store: string
 ): Promise<void> {
-  const saves = [
-    ['base_lm', 'tiny-gpt2'],
-    ['lora_lm', 'tiny-gpt2-lora']
-  ];
-  for (const [variable, name] of saves) {
-    await panel
-      .getByRole('button', { name: 'Save model', exact: true })
-      .click();
-    await dialog.getByLabel('Variable').selectOption(variable);
-    await dialog.getByLabel('Model name').fill(name);
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    await expect(panel.getByRole('option', { name })).toBeVisible();
+  // The adapter first: its base is not in the store, so the panel offers to save it first.
+  await panel.getByRole('button', { name: 'Save model', exact: true }).click();
+  await dialog.getByLabel('Variable').selectOption('lora_lm');
+  await dialog.getByLabel('Model name').fill('tiny-gpt2-lora');
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(dialog).toContainText('Save the base model first?');
+  await expect(dialog).toContainText('(GPT2LMHeadModel), which is not in');
+  await expect(dialog.getByLabel('Model name')).toHaveValue(
+    'tiny-gpt2-lora-base'
+  );
+  await dialog.getByLabel('Model name').fill('tiny-gpt2');
+  await page.screenshot({
+    path: test.info().outputPath('offer-to-save-the-base.png')
+  });
+  await dialog
+    .getByRole('button', { name: 'Save base and adapter', exact: true })
+    .click();
+  for (const name of ['tiny-gpt2', 'tiny-gpt2-lora']) {
+    await expect(
+      panel.getByRole('option', { name, exact: true })
+    ).toBeVisible();
   }
+  expect(modelsCli(['info', 'tiny-gpt2', '--store', store]).model.format).toBe(
+    'hf_transformers'
+  );
+  expect(
+    modelsCli(['info', 'tiny-gpt2-lora', '--store', store]).model.extra.base
+  ).toEqual({ store: { name: 'tiny-gpt2', version: 1 } });
   await expect(panel.locator('.jp-Models-error')).toHaveCount(0);
   const adapter = panel.getByRole('option', { name: 'tiny-gpt2-lora' });
   await expect(adapter).toContainText('peft');
@@ -94,9 +109,11 @@ async function saveAndLoad(
 
   // Deleted from the panel.
   for (const name of ['tiny-gpt2-lora', 'tiny-gpt2']) {
-    await panel.getByRole('option', { name }).click();
+    await panel.getByRole('option', { name, exact: true }).click();
     await panel.getByRole('button', { name: 'Delete', exact: true }).click();
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
-    await expect(panel.getByRole('option', { name })).toHaveCount(0);
+    await expect(panel.getByRole('option', { name, exact: true })).toHaveCount(
+      0
+    );
   }
 }
