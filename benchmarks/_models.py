@@ -207,8 +207,12 @@ def _transformers(smoke: bool) -> Case:
     def save(m: Any, path: str) -> None:
         m.save_pretrained(path)  # a folder: safetensors + config.json + generation_config.json
 
-    def load(path: str) -> Any:
-        return GPT2LMHeadModel.from_pretrained(path, local_files_only=True, use_safetensors=True)
+    def load(path: str, in_memory: bool = False) -> Any:
+        # in_memory: the weights read into memory, not mapped from the file (as the store does)
+        options = {"disable_mmap": True} if in_memory else {}
+        return GPT2LMHeadModel.from_pretrained(
+            path, local_files_only=True, use_safetensors=True, **options
+        )
 
     size = "tiny" if smoke else "500 MB"
     return Case(

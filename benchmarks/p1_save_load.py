@@ -75,6 +75,7 @@ def main() -> int:
             )
             if key == "transformers":  # issue #15: an adapter against its base
                 rows.append(adapter_row(case, ModelStore(os.path.join(work, "lora")), args))
+                rows.append(in_memory_load_row(case, work, reps, args))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         del case
@@ -204,6 +205,35 @@ def adapter_row(case, store, args) -> Row:
         judge(args.smoke, base / adapter >= ADAPTER_TARGET),
         f"the adapter is {base / adapter:.0f}x smaller than the base",
         {"base_bytes": base, "adapter_bytes": adapter},
+    )
+
+
+def in_memory_load_row(case, work, reps, args) -> Row:
+    """The load like for like: transformers maps its safetensors file by default and reads
+    the weights when they are first used; the store reads them into memory (a loaded model
+    must not go on reading the store's file after its check), as from_pretrained does with
+    disable_mmap=True."""
+    from jupyterlab_models import ModelStore
+
+    store = ModelStore(os.path.join(work, "in-memory-store"))
+    info = store.save(case.model, "m", format_id=case.format_id)
+    path = os.path.join(work, "in-memory-native")
+    case.native_save(case.model, path)
+    loads = {"ours": lambda: store.load("m"), "native": lambda: case.native_load(path, True)}
+    interleaved(loads, 1)
+    times = interleaved(loads, reps)
+    ratio = median(times["ours"]) / median(times["native"])
+    return Row(
+        "P1",
+        f"{case.label} load vs from_pretrained(disable_mmap=True) "
+        f"({info.size_bytes / 1e6:.1f} MB, {reps} reps)",
+        ms(median(times["ours"])),
+        ms(median(times["native"])),
+        ratio,
+        f"<= {TARGET:.2f}x",
+        judge(args.smoke, ratio <= TARGET),
+        "both read the weights into memory; ours also hashes them first",
+        {"times": times},
     )
 
 

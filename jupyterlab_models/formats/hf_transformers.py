@@ -110,6 +110,7 @@ def load_model(transformers: Any, directory: str, type_path: str, what: str) -> 
         trust_remote_code=False,
         use_safetensors=True,
         output_loading_info=True,
+        **private_weights(cls.from_pretrained),
     )
     problems = {key: value for key, value in loading.items() if value and key != "error_msgs"}
     problems.update({"errors": loading["error_msgs"]} if loading.get("error_msgs") else {})
@@ -122,6 +123,14 @@ def load_model(transformers: Any, directory: str, type_path: str, what: str) -> 
         )
     model.eval()
     return model
+
+
+def private_weights(from_pretrained: Any) -> dict[str, Any]:
+    """Weights read into memory, not mapped from the store's file: by default transformers 5
+    maps the safetensors file, so the loaded model would keep reading the file after it was
+    verified, and a change to the file in place would change the model."""
+    parameters = inspect.signature(from_pretrained).parameters
+    return {"disable_mmap": True} if "disable_mmap" in parameters else {}
 
 
 def weights_bytes(directory: str) -> int:

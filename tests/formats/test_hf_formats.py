@@ -46,6 +46,22 @@ def test_a_causal_lm_is_stored_as_safetensors_and_generates_the_same(store):
     assert hf_models.generated(loaded) == hf_models.generated(model)
 
 
+def test_a_loaded_model_does_not_read_the_stores_file_any_more(store):
+    """transformers 5 maps a safetensors file by default: the model would go on reading the
+    store's file after it was verified, and a change to that file in place (same inode) would
+    change the loaded weights. The store loads the weights into memory."""
+    store.save(hf_models.gpt2(), "m")
+    loaded = store.load("m")
+    before = {name: p.detach().clone() for name, p in loaded.named_parameters()}
+    weights = os.path.join(store.location, "m", "1", "model.safetensors")
+    os.chmod(weights, 0o644)
+    with open(weights, "r+b") as f:
+        header = int.from_bytes(f.read(8), "little")
+        f.seek(8 + header)
+        f.write(b"\x11" * (os.path.getsize(weights) - 8 - header))
+    assert all(torch.equal(before[name], p) for name, p in loaded.named_parameters())
+
+
 def test_a_sequence_classifier_and_an_encoder_decoder(store):
     bert, t5 = hf_models.bert_classifier(), hf_models.t5()
     assert store.save(bert, "bert").extra["architecture"] == "BertForSequenceClassification"
