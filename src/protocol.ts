@@ -298,10 +298,9 @@ const WINDOWS_DEVICE = /^(CON|PRN|AUX|NUL|(COM|LPT)[1-9\u00b9\u00b2\u00b3])$/i;
 /** The number of Unicode code points of `text`, counted up to `limit + 1` at most. */
 export function codePointCount(text: string, limit = Infinity): number {
   let count = 0;
-  for (const _ of text) {
-    if (++count > limit) {
-      break;
-    }
+  const codePoints = text[Symbol.iterator]();
+  while (count <= limit && !codePoints.next().done) {
+    count++;
   }
   return count;
 }

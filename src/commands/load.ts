@@ -6,6 +6,7 @@ import { LoadDialogBody } from '../components/dialogs';
 import { suggestVariable } from '../format';
 import { ILoadResult, validateVariableName } from '../protocol';
 import { IModelsModel } from '../tokens';
+import { askUntilValid } from './ask';
 import { IModelVersion } from './target';
 import { withProgress } from './progress';
 
@@ -20,28 +21,22 @@ export async function loadModel(
   if (!selected) {
     return;
   }
-  let variable = suggestVariable(selected.name);
-  for (;;) {
-    const result = await showDialog({
+  const variable = await askUntilValid(
+    {
       title: trans.__(
         'Load "%1" (version %2)',
         selected.name,
         selected.version
       ),
-      body: new LoadDialogBody(variable, trans),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Load') })
-      ],
-      focusNodeSelector: 'input'
-    });
-    if (!result.button.accept || result.value === null) {
-      return;
-    }
-    variable = result.value;
-    if (validateVariableName(variable) === null) {
-      break;
-    }
+      body: previous => new LoadDialogBody(previous, trans),
+      cancel: trans.__('Cancel'),
+      accept: trans.__('Load'),
+      isValid: name => validateVariableName(name) === null
+    },
+    suggestVariable(selected.name)
+  );
+  if (variable === null) {
+    return;
   }
   // The kernel asks before it overwrites a variable or trusts a type: ask the user, retry.
   const options: { overwrite?: boolean; trusted?: string[] } = {

@@ -10,6 +10,7 @@ import {
 import { shortClass } from '../format';
 import { IModelInfo, normalizeModelName, validateModelName } from '../protocol';
 import { IModelsModel } from '../tokens';
+import { askUntilValid } from './ask';
 import { withProgress } from './progress';
 
 export async function saveModel(
@@ -40,31 +41,26 @@ export async function saveModel(
     return;
   }
   const first = preferred ?? variables[0].name;
-  let values: ISaveValues = { variable: first, name: first, description: '' };
-  // Ask again, keeping what was typed, until the name is valid or the user cancels.
-  for (;;) {
-    const result = await showDialog({
+  const asked = await askUntilValid<ISaveValues>(
+    {
       title: trans.__('Save model'),
-      body: new SaveDialogBody(
-        variables,
-        values,
-        name => model.store.nextVersion(name),
-        trans
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Save') })
-      ],
-      focusNodeSelector: 'input'
-    });
-    if (!result.button.accept || !result.value) {
-      return;
-    }
-    values = { ...result.value, name: normalizeModelName(result.value.name) };
-    if (validateModelName(values.name) === null) {
-      break;
-    }
+      body: previous =>
+        new SaveDialogBody(
+          variables,
+          previous,
+          name => model.store.nextVersion(name),
+          trans
+        ),
+      cancel: trans.__('Cancel'),
+      accept: trans.__('Save'),
+      isValid: v => validateModelName(normalizeModelName(v.name)) === null
+    },
+    { variable: first, name: first, description: '' }
+  );
+  if (asked === null) {
+    return;
   }
+  const values = { ...asked, name: normalizeModelName(asked.name) };
   // An adapter whose base is not in the store: ask to save the base first, retry.
   let baseName: string | null = null;
   let saved: IModelInfo;
@@ -107,35 +103,27 @@ export async function saveModel(
 }
 
 /** The name to save an adapter's base model under, or null when the user cancels. */
-async function askBaseName(
+function askBaseName(
   model: IModelsModel,
   adapter: string,
   details: Record<string, unknown>,
   trans: TranslationBundle
 ): Promise<string | null> {
-  let name = `${adapter}-base`;
-  for (;;) {
-    const result = await showDialog({
+  return askUntilValid(
+    {
       title: trans.__('Save the base model first?'),
-      body: new BaseNameDialogBody(
-        adapter,
-        shortClass(String(details.base_type ?? '')),
-        name,
-        next => model.store.nextVersion(next),
-        trans
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Save base and adapter') })
-      ],
-      focusNodeSelector: 'input'
-    });
-    if (!result.button.accept || result.value === null) {
-      return null;
-    }
-    name = result.value;
-    if (validateModelName(name) === null) {
-      return name;
-    }
-  }
+      body: previous =>
+        new BaseNameDialogBody(
+          adapter,
+          shortClass(String(details.base_type ?? '')),
+          previous,
+          next => model.store.nextVersion(next),
+          trans
+        ),
+      cancel: trans.__('Cancel'),
+      accept: trans.__('Save base and adapter'),
+      isValid: name => validateModelName(name) === null
+    },
+    `${adapter}-base`
+  );
 }
