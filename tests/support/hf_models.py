@@ -15,12 +15,30 @@ SENTENCES = [
 TOKEN_IDS = [[1, 5, 7, 9, 2], [3, 4, 5, 6, 8]]
 
 
-def gpt2() -> Any:
+def tiny(config_class: str, model_class: str, **sizes: Any) -> Any:
+    """transformers' `model_class` built from its `config_class` with these sizes, seeded,
+    in eval mode."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
+    import transformers
 
     torch.manual_seed(0)
-    config = GPT2Config(
+    config = getattr(transformers, config_class)(**sizes)
+    return getattr(transformers, model_class)(config).eval()
+
+
+# What the BERT-like encoders share: 2 layers of width 32, 2 heads.
+SMALL_ENCODER = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+}
+
+
+def gpt2() -> Any:
+    return tiny(
+        "GPT2Config",
+        "GPT2LMHeadModel",
         n_embd=32,
         n_layer=2,
         n_head=2,
@@ -29,32 +47,23 @@ def gpt2() -> Any:
         bos_token_id=0,
         eos_token_id=0,
     )
-    return GPT2LMHeadModel(config).eval()
 
 
 def bert_classifier() -> Any:
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification
-
-    torch.manual_seed(0)
-    config = BertConfig(
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
+    return tiny(
+        "BertConfig",
+        "BertForSequenceClassification",
+        **SMALL_ENCODER,
         vocab_size=64,
         max_position_embeddings=32,
         num_labels=3,
     )
-    return BertForSequenceClassification(config).eval()
 
 
 def t5() -> Any:
-    import torch
-    from transformers import T5Config, T5ForConditionalGeneration
-
-    torch.manual_seed(0)
-    config = T5Config(
+    return tiny(
+        "T5Config",
+        "T5ForConditionalGeneration",
         d_model=32,
         d_ff=64,
         d_kv=8,
@@ -65,24 +74,17 @@ def t5() -> Any:
         pad_token_id=0,
         eos_token_id=1,
     )
-    return T5ForConditionalGeneration(config).eval()
 
 
 def vit() -> Any:
-    import torch
-    from transformers import ViTConfig, ViTForImageClassification
-
-    torch.manual_seed(0)
-    config = ViTConfig(
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
+    return tiny(
+        "ViTConfig",
+        "ViTForImageClassification",
+        **SMALL_ENCODER,
         image_size=16,
         patch_size=8,
         num_labels=2,
     )
-    return ViTForImageClassification(config).eval()
 
 
 def image_processor() -> Any:
