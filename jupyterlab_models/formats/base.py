@@ -43,18 +43,18 @@ class Format(Protocol):
         what is parsed), `files.directory` a local directory whose files were all verified
         first (for libraries that only open paths)."""
 
-    def describe(self, obj: Any) -> dict[str, Any]:
-        """What `obj` takes and gives, as the library tells it without running it (the model
-        card's signature, formats/signature.py): snake_case keys; `inputs`/`outputs` as lists
-        of {name, shape, dtype}; e.g. `classes`, `feature_names`, `n_features`, `parameters`,
-        `layers`, `trees`. A key the library cannot tell is left out (or None)."""
-
     def library_versions(self) -> dict[str, str]:
         """Installed versions of the distributions it needs, the library's own first (the
         one `version_warnings` compares)."""
 
 
 # Optional, for formats that need them (store.py looks for each):
+# - `describe(obj)`: what `obj` takes and gives, as the library tells it without running it
+#   (the model card's signature, formats/signature.py): snake_case keys; `inputs`/`outputs` as
+#   lists of {name, shape, dtype}; e.g. `classes`, `feature_names`, `n_features`, `parameters`,
+#   `layers`, `trees`; a key the library cannot tell left out (or None). A format that learns
+#   these facts while it writes (the Hugging Face ones) returns them from `save` as
+#   `extra["signature"]` instead;
 # - a `store` keyword of `save` or `load`: the ModelStore itself, for a format that refers to
 #   other models of the store (peft_adapter: an adapter's base);
 # - `substitute(obj, options)`: (object, format id) to save in `obj`'s place, or None

@@ -36,12 +36,6 @@ def library_versions() -> dict[str, str]:
     return distribution_versions("transformers", "tokenizers")
 
 
-def describe(obj: Any) -> dict[str, Any]:
-    """Nothing beyond what `save` puts in `extra["signature"]` (the facts it gathers while it
-    writes: sizes, the base of an adapter), which the store keeps as the signature."""
-    return {}
-
-
 def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     transformers = import_library(LIBRARY, PIP_PACKAGE)
     facts = save_part(transformers, obj, directory)

@@ -60,12 +60,6 @@ def substitute(obj: Any, options: dict[str, Any]) -> tuple[Any, str] | None:
     return copy.deepcopy(obj).merge_and_unload(), "hf_transformers"
 
 
-def describe(obj: Any) -> dict[str, Any]:
-    """Nothing beyond what `save` puts in `extra["signature"]` (the facts it gathers while it
-    writes: sizes, the base of an adapter), which the store keeps as the signature."""
-    return {}
-
-
 def save(
     obj: Any,
     directory: str,

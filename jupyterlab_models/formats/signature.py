@@ -51,10 +51,13 @@ def plain(value: Any) -> Any:
 
 
 def signature_of(fmt: Any, obj: Any) -> dict[str, Any] | None:
-    """The format's description of `obj`, made plain; None when the library could not tell
-    (a save never fails for want of a signature)."""
+    """The format's description of `obj`, made plain; None when the format has no `describe`
+    or the library could not tell (a save never fails for want of a signature)."""
+    describe = getattr(fmt, "describe", None)
+    if describe is None:
+        return None
     try:
-        described = fmt.describe(obj)
+        described = describe(obj)
     except Exception as exc:  # noqa: BLE001 - a library's own failure, reported and ignored
         log.warning("no signature for a %s model: %s", fmt.FORMAT_ID, exc)
         return None
