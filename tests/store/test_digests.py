@@ -245,3 +245,19 @@ def test_a_big_file_others_may_write_is_streamed_not_mapped(store, monkeypatch, 
             blake3.blake3(blob.data).hexdigest(),
         )
         assert storage_files.mapped_digest(f, (9 << 20) + 1, "blake3") is None  # another size
+
+
+def test_a_big_file_hashed_in_place_reports_its_progress_window_by_window(tmp_path, monkeypatch):
+    """A file of several GB is mapped a window at a time, each reported as it is hashed."""
+    monkeypatch.setattr(storage_files, "MAP_WINDOW", 4 << 20)
+    data = os.urandom((10 << 20) + 5)
+    path = tmp_path / "big"
+    path.write_bytes(data)
+    reported = []
+    counter = storage_files.Counter(len(data), lambda done, total: reported.append(done))
+    with open(path, "rb") as f:
+        assert storage_files.mapped_digest(f, len(data), "blake3", counter) == (
+            len(data),
+            blake3.blake3(data).hexdigest(),
+        )
+    assert reported == [4 << 20, 8 << 20, len(data)]
