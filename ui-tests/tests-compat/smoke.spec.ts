@@ -4,41 +4,16 @@
  * without a version warning, and the Models tab saves, lists, loads and deletes a model.
  */
 import { expect, Page, test } from '@playwright/test';
-import { execFileSync } from 'child_process';
+import {
+  createNotebook,
+  PANEL_ID,
+  runCell,
+  showModelsFromViewMenu,
+  storeListing,
+  watchOurErrors
+} from '../plain/helpers';
 
-const PANEL_ID = 'jupyterlab-models-panel';
 const UI = process.env.COMPAT_UI || 'lab';
-
-function storeListing(store: string): Record<string, number> {
-  return JSON.parse(
-    execFileSync('jupyter-models', [
-      'list',
-      '--store',
-      store,
-      '--json'
-    ]).toString()
-  ).versions;
-}
-
-function cell(source: string, id: string) {
-  return {
-    cell_type: 'code',
-    id,
-    metadata: {},
-    source,
-    outputs: [],
-    execution_count: null
-  };
-}
-
-/** Run the notebook's cell `index` with Shift+Enter and return its output once it has run. */
-async function runCell(page: Page, index: number): Promise<string> {
-  const target = page.locator('.jp-Notebook .jp-Cell').nth(index);
-  await target.locator('.jp-InputArea-editor').click();
-  await page.keyboard.press('Shift+Enter');
-  await expect(target.locator('.jp-InputPrompt')).toHaveText(/\[\d+\]/);
-  return (await target.locator('.jp-OutputArea').textContent()) ?? '';
-}
 
 /** Open the Models tab: a click on its sidebar tab in JupyterLab, the View menu in Notebook. */
 async function openModels(page: Page): Promise<void> {
@@ -46,72 +21,28 @@ async function openModels(page: Page): Promise<void> {
     await page.locator(`.jp-SideBar [data-id="${PANEL_ID}"]`).click();
     return;
   }
-  await page.getByRole('menuitem', { name: 'View', exact: true }).click();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Right Sidebar$/ })
-    .hover();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Show Models$/ })
-    .click();
+  await showModelsFromViewMenu(page);
 }
 
 test('the Models tab saves, lists, loads and deletes a model', async ({
   page,
   request
 }) => {
-  // Our bundle's console errors, and any shared-module version warning about it: webpack
-  // warns "Unsatisfied version" when a required range misses the running release.
-  const problems: string[] = [];
-  const ours = (text: string) =>
-    text.includes('/extensions/jupyterlab-models/') ||
-    text.includes('jupyterlab-models');
-  page.on('console', message => {
-    const text = message.text();
-    const where = message.location().url;
-    if (
-      (message.type() === 'error' && (ours(where) || ours(text))) ||
-      /Unsatisfied version/.test(text)
-    ) {
-      problems.push(text);
-    }
-  });
-  page.on('pageerror', error => {
-    if (ours(String(error.stack))) {
-      problems.push(String(error.stack));
-    }
-  });
-
+  const problems = watchOurErrors(page, true);
   const file = `compat-${Date.now()}.ipynb`;
-  const created = await request.put(`/api/contents/${file}`, {
-    data: {
-      type: 'notebook',
-      content: {
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {
-          kernelspec: {
-            name: 'python3',
-            display_name: 'Python 3',
-            language: 'python'
-          }
-        },
-        cells: [
-          cell(
-            // A Booster: LightGBM without scikit-learn, the fastest model library to install.
-            'import lightgbm, numpy as np\n' +
-              'X = np.random.default_rng(0).normal(size=(60, 3))\n' +
-              'compat_model = lightgbm.train({"verbose": -1}, lightgbm.Dataset(X, X[:, 0]), num_boost_round=3)',
-            'train'
-          ),
-          cell(
-            'print("same", type(compat_loaded) is type(compat_model), bool((compat_loaded.predict(X) == compat_model.predict(X)).all()))',
-            'check'
-          )
-        ]
-      }
-    }
-  });
-  expect(created.ok()).toBe(true);
+  await createNotebook(request, file, [
+    [
+      // A Booster: LightGBM without scikit-learn, the fastest model library to install.
+      'import lightgbm, numpy as np\n' +
+        'X = np.random.default_rng(0).normal(size=(60, 3))\n' +
+        'compat_model = lightgbm.train({"verbose": -1}, lightgbm.Dataset(X, X[:, 0]), num_boost_round=3)',
+      'train'
+    ],
+    [
+      'print("same", type(compat_loaded) is type(compat_model), bool((compat_loaded.predict(X) == compat_model.predict(X)).all()))',
+      'check'
+    ]
+  ]);
 
   await page.goto(UI === 'lab' ? `/lab/tree/${file}` : `/notebooks/${file}`);
   await expect(page.locator('.jp-Notebook .jp-Cell').first()).toBeVisible();
