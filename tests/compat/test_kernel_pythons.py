@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_models.protocol import PROTOCOL_VERSION
-from tests.support.kernel import REGISTER, Client
+from tests.support.kernel import Client
 
 ROOT = Path(__file__).resolve().parents[2] / ".make" / "kernel-pythons"
 # (Python, ipykernel major): ipykernel 7 needs Python >= 3.10.
@@ -78,16 +77,8 @@ def test_save_list_load_through_the_comm(environment, tmp_path):
     package = client.evaluate("__import__('jupyterlab_models').__file__")
     assert package.strip("'").startswith(str(venv)), package
 
-    assert client.execute(REGISTER, silent=True)["status"] == "ok"
+    client.start_panel_session(tmp_path / "store", server_root=tmp_path)
     assert client.execute(TRAIN)["status"] == "ok"
-    client.open_comm()
-    (hello,) = client.request(
-        "hello",
-        protocol_version=PROTOCOL_VERSION,
-        store=str(tmp_path / "store"),
-        server_root=str(tmp_path),
-    )
-    assert hello["ok"], hello
     (variables,) = client.request("variables")
     assert [v["name"] for v in variables["result"]["variables"]] == ["booster"]
 

@@ -32,7 +32,6 @@ from jupyterlab_models.kernel import KernelState, handle
 from jupyterlab_models.protocol import PROTOCOL_VERSION
 from tests.support.env import python_env
 from tests.support.faults_util import snapshot
-from tests.support.kernel import REGISTER
 
 BIG = 50 * 1024 * 1024  # a 50 MB field
 INJECTION = "__import__('os').system('touch PWNED')"
@@ -587,10 +586,7 @@ def test_load_never_sets_a_hidden_name(store, namespace):
 def test_load_refuses_what_a_real_kernel_keeps(client, store):  # noqa: F811
     """Through a real ipykernel: `open` (in IPython's user_ns_hidden), `In`, `_`, a dunder and
     `ｃlf` are refused, and the kernel's own names still work."""
-    assert client.execute(REGISTER, silent=True)["status"] == "ok"
-    client.open_comm()
-    (hello,) = client.request("hello", protocol_version=PROTOCOL_VERSION, store=store.location)
-    assert hello["ok"]
+    client.start_panel_session(store.location)
     kept = "open.__module__, type(In).__name__, __name__, 'clf' in globals()"
     before = client.evaluate(kept)
     assert before.endswith("'list', '__main__', False)")
@@ -687,13 +683,8 @@ LIVE = [c for c in CASES if c.live]
 def test_protocol_abuse_in_a_real_kernel(client, tmp_path):  # noqa: F811
     """Each live row through a real ipykernel; then messages after the comm was closed are
     ignored, and the kernel still runs code and answers on a new comm."""
-    assert client.execute(REGISTER, silent=True)["status"] == "ok"
     assert client.execute("import lightgbm, numpy as np")["status"] == "ok"
-    client.open_comm()
-    (hello,) = client.request(
-        "hello", protocol_version=PROTOCOL_VERSION, store=str(tmp_path / "store")
-    )
-    assert hello["ok"]
+    client.start_panel_session(tmp_path / "store")
     for case in LIVE:
         request = case.request
         if isinstance(request, dict) and "id" not in request:

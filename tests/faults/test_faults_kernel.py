@@ -24,10 +24,9 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 from jupyterlab_models import ModelStore
-from jupyterlab_models.protocol import PROTOCOL_VERSION
 from tests.support.env import python_env
 from tests.support.faults_util import leftovers
-from tests.support.kernel import REGISTER, TIMEOUT, Client
+from tests.support.kernel import TIMEOUT, Client
 
 BIG_ONNX = textwrap.dedent(
     """
@@ -73,14 +72,6 @@ def kernel(tmp_path):
             km.shutdown_kernel(now=True)
 
 
-def _start_panel_session(client: Client, store: str) -> None:
-    """What the panel does on a (re)started kernel: register, open the comm, hello."""
-    assert client.execute(REGISTER, silent=True)["status"] == "ok"
-    client.open_comm()
-    (hello,) = client.request("hello", protocol_version=PROTOCOL_VERSION, store=store)
-    assert hello["ok"], hello
-
-
 def _wait_for(client: Client, request_id: str, until: str, timeout: float = TIMEOUT) -> list:
     """Comm messages of one request until one whose kind is `until` ("progress"/"reply")."""
     seen = []
@@ -99,7 +90,7 @@ def _wait_for(client: Client, request_id: str, until: str, timeout: float = TIME
 def test_kernel_killed_mid_save(kernel, tmp_path, moment):
     km, client = kernel
     store_path = str(tmp_path / "store")
-    _start_panel_session(client, store_path)
+    client.start_panel_session(store_path)
     assert client.execute(BIG_ONNX if moment == "while-writing" else BIG_TORCH)["status"] == "ok"
     *events, first = client.request("save", variable="big", name="big", description="v1")
     assert first["ok"], first
@@ -144,7 +135,7 @@ def test_kernel_killed_mid_save(kernel, tmp_path, moment):
     # After a restart the panel's session works again on the same store.
     km.restart_kernel(now=True)
     client.kc.wait_for_ready(timeout=TIMEOUT)
-    _start_panel_session(client, store_path)
+    client.start_panel_session(store_path)
     (listed,) = client.request("list")
     assert [(m["name"], m["version"]) for m in listed["result"]["models"]] == [("big", 1)]
     assert client.execute(BIG_ONNX)["status"] == "ok"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import uuid
 
+from jupyterlab_models.protocol import PROTOCOL_VERSION
+
 REGISTER = "import jupyterlab_models.kernel as _jlm; _jlm.register(); del _jlm"
 TIMEOUT = 60
 
@@ -31,6 +33,18 @@ class Client:
 
     def shell_send(self, msg_type, content):
         self.kc.shell_channel.send(self.kc.session.msg(msg_type, content))
+
+    def start_panel_session(self, store, server_root=None):
+        """What the panel does on a (re)started kernel: register the comm target, open a comm,
+        say hello with `store`. Returns the hello's result."""
+        assert self.execute(REGISTER, silent=True)["status"] == "ok"
+        self.open_comm()
+        roots = {} if server_root is None else {"server_root": str(server_root)}
+        (hello,) = self.request(
+            "hello", protocol_version=PROTOCOL_VERSION, store=str(store), **roots
+        )
+        assert hello["ok"], hello
+        return hello["result"]
 
     def open_comm(self):
         self.comm_id = uuid.uuid4().hex
