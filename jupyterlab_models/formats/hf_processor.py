@@ -30,6 +30,8 @@ KINDS = {
     "transformers.feature_extraction_utils.FeatureExtractionMixin": "feature_extractor",
 }
 TYPES = tuple(KINDS)
+# Classes transformers 5 renamed, keeping the old name: {new name: the name in transformers 4}
+FORMER_NAMES = {"TokenizersBackend": "PreTrainedTokenizerFast"}
 
 
 def library_versions() -> dict[str, str]:
@@ -73,5 +75,7 @@ def load(files: VersionFiles, info: Any) -> Any:
 
 def load_part(transformers: Any, directory: str, class_name: Any, what: str) -> Any:
     check_stored(directory, what)
+    if isinstance(class_name, str) and not hasattr(transformers, class_name):
+        class_name = FORMER_NAMES.get(class_name, class_name)  # saved by 5, loaded by 4
     cls = class_named(transformers, class_name, what)
     return cls.from_pretrained(directory, local_files_only=True, trust_remote_code=False)

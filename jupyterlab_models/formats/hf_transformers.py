@@ -98,13 +98,14 @@ def load_model(transformers: Any, directory: str, type_path: str, what: str) -> 
         raise ModelStoreError(
             INTEGRITY, f"{what} is a {type_path}, which this transformers does not provide"
         )
+    in_memory = private_weights(cls.from_pretrained)
     model, loading = cls.from_pretrained(
         directory,
         local_files_only=True,
         trust_remote_code=False,
         use_safetensors=True,
         output_loading_info=True,
-        **private_weights(cls.from_pretrained),
+        **in_memory,
     )
     problems = {key: value for key, value in loading.items() if value and key != "error_msgs"}
     problems.update({"errors": loading["error_msgs"]} if loading.get("error_msgs") else {})
@@ -115,16 +116,26 @@ def load_model(transformers: Any, directory: str, type_path: str, what: str) -> 
             f"{what}: its weights do not fill a {cls.__name__} ({shown}); transformers would "
             "fill the rest at random",
         )
+    if not in_memory:
+        copy_weights(model)
     model.eval()
     return model
 
 
 def private_weights(from_pretrained: Any) -> dict[str, Any]:
-    """Weights read into memory, not mapped from the store's file: by default transformers 5
+    """Weights read into memory, not mapped from the store's file: by default transformers
     maps the safetensors file, so the loaded model would keep reading the file after it was
-    verified, and a change to the file in place would change the model."""
+    verified, and a change to the file in place would change the model. transformers 5 has
+    `disable_mmap`; transformers 4 has none (load_model copies the weights after the load)."""
     parameters = inspect.signature(from_pretrained).parameters
     return {"disable_mmap": True} if "disable_mmap" in parameters else {}
+
+
+def copy_weights(model: Any) -> None:
+    """Give every parameter and buffer of `model` memory of its own (no longer the mapped
+    file); tied weights stay tied (one Parameter, copied once)."""
+    for tensor in [*model.parameters(), *model.buffers()]:
+        tensor.data = tensor.data.clone()
 
 
 def weights_bytes(directory: str) -> int:

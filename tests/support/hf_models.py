@@ -167,7 +167,12 @@ def logits(model: Any, **inputs: Any) -> list:
 
 def pipeline_scores(pipe: Any) -> list:
     """Each sentence's (or image's) score of every label, ordered by label."""
-    inputs = images() if pipe.task == "image-classification" else SENTENCES
+    inputs = SENTENCES
+    if pipe.task == "image-classification":
+        from PIL import Image
+
+        # PIL images: the image pipeline of transformers 4 takes no numpy arrays
+        inputs = [Image.fromarray(image) for image in images()]
     return [
         [row["score"] for row in sorted(rows, key=lambda r: r["label"])]
         for rows in pipe(inputs, top_k=None)
