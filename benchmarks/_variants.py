@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 # The store's modules call these helpers by the names they imported: a variant replaces them
-# where they are called (local.py, files.py).
+# where they are called (local.py, checking.py).
+from jupyterlab_models.storage import checking as _checking
 from jupyterlab_models.storage import files as _files
 from jupyterlab_models.storage import local as _local
 
@@ -27,7 +28,7 @@ from jupyterlab_models.storage import local as _local
 #    `mapped_digest` now hashes it in place through a memory map.
 
 _HASH_AND_SYNC = _files.hash_and_sync
-_MAPPED_DIGEST = _files.mapped_digest
+_MAPPED_DIGEST = _checking.mapped_digest
 
 
 def hash_and_sync_as_before(directory: str, writer: Any, progress: Any) -> list[Any]:
@@ -41,11 +42,11 @@ def hash_and_sync_as_before(directory: str, writer: Any, progress: Any) -> list[
 @contextmanager
 def before():
     _local.hash_and_sync = hash_and_sync_as_before
-    _files.mapped_digest = lambda *args: None
+    _checking.mapped_digest = lambda *args: None
     try:
         yield
     finally:
-        _local.hash_and_sync, _files.mapped_digest = _HASH_AND_SYNC, _MAPPED_DIGEST
+        _local.hash_and_sync, _checking.mapped_digest = _HASH_AND_SYNC, _MAPPED_DIGEST
 
 
 # --- measured, rejected and removed (issue #19) ------------------------------------------------

@@ -25,7 +25,8 @@ from ..manifest import MAX_MANIFEST_BYTES, ModelInfo, checked, manifest_bytes
 from ..names import folded, name_problem
 from ..protocol import INTERNAL, NOT_FOUND, ModelStoreError
 from . import list_cache
-from .files import HashingWriter, Staged, hash_and_sync, verify_files, write_synced
+from .checking import verify_files
+from .files import HashingWriter, Staged, hash_and_sync, write_synced
 from .layout import (
     LOCKS,
     MANIFEST,

@@ -27,6 +27,7 @@ from ..manifest import (
 )
 from ..names import name_problem
 from ..protocol import BAD_REQUEST, INTERNAL, LIBRARY_MISSING, NOT_FOUND, ModelStoreError
+from .checking import check_digest, integrity_error
 from .claims import (
     CLAIM_RENEWAL,
     Claims,
@@ -38,15 +39,7 @@ from .claims import (
     with_upload_token,
 )
 from .credentials import has_password, scrub
-from .files import (
-    Counter,
-    FileWriter,
-    Staged,
-    check_digest,
-    copy_hashed,
-    integrity_error,
-    staged_paths,
-)
+from .files import Counter, FileWriter, Staged, copy_hashed, staged_paths
 from .layout import (
     MANIFEST,
     Listing,

@@ -30,7 +30,8 @@ from typing import BinaryIO, Protocol
 from .. import faults
 from ..manifest import FileEntry, ModelInfo
 from ..protocol import INTEGRITY, ModelStoreError
-from .files import Counter, check_listing, open_verified, read_verified, verify_file
+from .checking import check_listing, open_verified, read_verified, verify_file
+from .files import Counter
 from .layout import Progress
 from .safe import Dir
 

@@ -13,6 +13,7 @@ import pytest
 
 from jupyterlab_models import ModelStore, ModelStoreError
 from jupyterlab_models.manifest import entry_digest
+from jupyterlab_models.storage import checking
 from jupyterlab_models.storage import files as storage_files
 from jupyterlab_models.storage.safe import Dir
 
@@ -97,7 +98,7 @@ def test_a_byte_format_reads_each_file_once(store, clf, monkeypatch):
 
     store.save(clf, "m")
     monkeypatch.setattr(Dir, "opened", counting)
-    monkeypatch.setattr(storage_files, "copy_hashed", pytest.fail)  # no streamed second pass
+    monkeypatch.setattr(checking, "copy_hashed", pytest.fail)  # no streamed second pass
     store.load("m")
     assert [name for name in opened if name != "manifest.json"] == ["model.txt"]
 
@@ -215,7 +216,7 @@ def test_a_big_private_file_opened_by_path_is_hashed_in_place(store, monkeypatch
     """A big file only this user may write is hashed through a memory map, not copied into a
     buffer first; damage is still found."""
     blob, part = _big_blob_by_path(store, monkeypatch)
-    monkeypatch.setattr(storage_files, "copy_hashed", pytest.fail)  # no streamed pass
+    monkeypatch.setattr(checking, "copy_hashed", pytest.fail)  # no streamed pass
     assert store.load("m") == blob
     data = bytearray(part.read_bytes())
     data[5 << 20] ^= 1
@@ -231,32 +232,32 @@ def test_a_big_file_others_may_write_is_streamed_not_mapped(store, monkeypatch, 
     blob, part = _big_blob_by_path(store, monkeypatch)
     os.chmod(part, mode)
     streamed = []
-    real = storage_files.copy_hashed
+    real = checking.copy_hashed
     monkeypatch.setattr(
-        storage_files, "copy_hashed", lambda *a, **k: streamed.append(1) or real(*a, **k)
+        checking, "copy_hashed", lambda *a, **k: streamed.append(1) or real(*a, **k)
     )
     assert store.load("m") == blob and streamed == [1]
     with open(part, "rb") as f:
-        assert storage_files.mapped_digest(f, 9 << 20, "blake3") is None
+        assert checking.mapped_digest(f, 9 << 20, "blake3") is None
     os.chmod(part, 0o644)
     with open(part, "rb") as f:
-        assert storage_files.mapped_digest(f, 9 << 20, "blake3") == (
+        assert checking.mapped_digest(f, 9 << 20, "blake3") == (
             9 << 20,
             blake3.blake3(blob.data).hexdigest(),
         )
-        assert storage_files.mapped_digest(f, (9 << 20) + 1, "blake3") is None  # another size
+        assert checking.mapped_digest(f, (9 << 20) + 1, "blake3") is None  # another size
 
 
 def test_a_big_file_hashed_in_place_reports_its_progress_window_by_window(tmp_path, monkeypatch):
     """A file of several GB is mapped a window at a time, each reported as it is hashed."""
-    monkeypatch.setattr(storage_files, "MAP_WINDOW", 4 << 20)
+    monkeypatch.setattr(checking, "MAP_WINDOW", 4 << 20)
     data = os.urandom((10 << 20) + 5)
     path = tmp_path / "big"
     path.write_bytes(data)
     reported = []
     counter = storage_files.Counter(len(data), lambda done, total: reported.append(done))
     with open(path, "rb") as f:
-        assert storage_files.mapped_digest(f, len(data), "blake3", counter) == (
+        assert checking.mapped_digest(f, len(data), "blake3", counter) == (
             len(data),
             blake3.blake3(data).hexdigest(),
         )
