@@ -92,6 +92,27 @@ MODELS: dict[str, tuple[str, dict[str, Any], bool]] = {
         False,
     ),
     "BertModel": ("encoder", TEXT, False),
+    "EncoderDecoderModel": (  # BERT to BERT, as in the encoder-decoder fine-tuning guide
+        "seq2seq",
+        {
+            "encoder": {"model_type": "bert", **TEXT},
+            "decoder": {"model_type": "bert", **TEXT}
+            | {"is_decoder": True, "add_cross_attention": True},
+            "decoder_start_token_id": 1,
+            **TOKENS,
+        },
+        False,
+    ),
+    "VisionEncoderDecoderModel": (  # ViT to GPT-2, as TrOCR
+        "image2text",
+        {
+            "encoder": {"model_type": "vit", **VIT},
+            "decoder": {"model_type": "gpt2", **CAUSAL, "add_cross_attention": True},
+            "decoder_start_token_id": 1,
+            **TOKENS,
+        },
+        False,
+    ),
     "T5ForConditionalGeneration": (
         "seq2seq",
         {
@@ -152,11 +173,24 @@ MODELS: dict[str, tuple[str, dict[str, Any], bool]] = {
     ),
 }
 
-# What users do to such models before saving them: (model class, change).
+LLAMA3_ROPE = {
+    "rope_type": "llama3",
+    "rope_theta": 500000.0,
+    "factor": 8.0,
+    "low_freq_factor": 1.0,
+    "high_freq_factor": 4.0,
+    "original_max_position_embeddings": 16,
+}
+# What users do to such models before saving them: (model class, other sizes, change).
 VARIANTS = {
-    "LlamaForCausalLM in bfloat16": ("LlamaForCausalLM", "bfloat16"),
-    "GPT2LMHeadModel in float16": ("GPT2LMHeadModel", "float16"),
-    "GPT2LMHeadModel, token embeddings resized": ("GPT2LMHeadModel", "resized"),
+    "LlamaForCausalLM in bfloat16": ("LlamaForCausalLM", {}, "bfloat16"),
+    "GPT2LMHeadModel in float16": ("GPT2LMHeadModel", {}, "float16"),
+    "GPT2LMHeadModel, token embeddings resized": ("GPT2LMHeadModel", {}, "resized"),
+    "LlamaForCausalLM, Llama 3 rope scaling, in bfloat16": (
+        "LlamaForCausalLM",
+        {"rope_parameters": LLAMA3_ROPE},
+        "bfloat16",
+    ),
 }
 
 LORA = {"r": 4, "init_lora_weights": False, "target_modules": ["q_proj", "v_proj"]}
@@ -176,6 +210,20 @@ ADAPTERS = [
         True,
     ),
     (
+        "T5ForConditionalGeneration",
+        "LoraConfig",
+        {**LORA, "target_modules": ["q", "v"], "task_type": "SEQ_2_SEQ_LM"},
+        False,
+        False,
+    ),
+    (  # new tokens: the embeddings and the head trained in full
+        "LlamaForCausalLM",
+        "LoraConfig",
+        {**LORA, "modules_to_save": ["embed_tokens", "lm_head"]},
+        False,
+        True,
+    ),
+    (
         "LlamaForCausalLM",
         "IA3Config",
         {"target_modules": ["k_proj", "down_proj"], "feedforward_modules": ["down_proj"]}
@@ -183,6 +231,9 @@ ADAPTERS = [
         False,
         False,
     ),
+    ("LlamaForCausalLM", "LoraConfig", {**LORA, "use_dora": True}, False, False),
+    ("LlamaForCausalLM", "PromptTuningConfig", {"num_virtual_tokens": 4}, False, False),
+    ("LlamaForCausalLM", "LoKrConfig", {"r": 4, "target_modules": ["q_proj"]}, False, False),
     (
         "LlamaForCausalLM",
         "LoHaConfig",
@@ -231,6 +282,8 @@ def _inputs(kind: str) -> dict[str, Any]:
         return {"pixel_values": _float(2, 3, 32, 32)}
     if kind == "audio":
         return {"input_values": _float(2, 1600)}
+    if kind == "image2text":
+        return {"pixel_values": _float(2, 3, 32, 32), "decoder_input_ids": ids[:, :4]}
     if kind == "whisper":
         return {"input_features": _float(2, 16, 32), "decoder_input_ids": ids[:, :4]}
     return {"input_ids": ids, "pixel_values": _float(2, 3, 32, 32)}  # clip
@@ -261,10 +314,10 @@ def _outputs(kind: str) -> Any:
     return outputs
 
 
-def _variant(model_class: str, change: str) -> Any:
+def _variant(model_class: str, sizes: dict[str, Any], change: str) -> Any:
     import torch
 
-    model = build(model_class, MODELS[model_class][1])
+    model = build(model_class, {**MODELS[model_class][1], **sizes})
     if change == "resized":  # e.g. after adding tokens to the tokenizer
         model.resize_token_embeddings(VOCAB + 5)
         return model, {}
@@ -298,14 +351,16 @@ def cases() -> list[Case]:
         Case(name, lambda n=name, s=sizes: (build(n, s), {}), _outputs(kind), subset=subset)
         for name, (kind, sizes, subset) in MODELS.items()
     ]
-    for label, (name, change) in VARIANTS.items():
-        out.append(Case(label, lambda a=(name, change): _variant(*a), _outputs(MODELS[name][0])))
+    for label, (name, sizes, change) in VARIANTS.items():
+        variant = lambda a=(name, sizes, change): _variant(*a)  # noqa: E731
+        out.append(Case(label, variant, _outputs(MODELS[name][0])))
     for base_class, config_class, options, subset, base_after in ADAPTERS:
         args = (base_class, config_class, options, base_after)
         task = options.get("task_type", "CAUSAL_LM")
+        flags = "".join(f" {key}" for key in ("use_dora", "modules_to_save") if key in options)
         out.append(
             Case(
-                f"peft {config_class} ({task}) on {base_class}"
+                f"peft {config_class}{flags} ({task}) on {base_class}"
                 + (", base saved from get_base_model()" if base_after else ""),
                 lambda store, a=args: _adapter(store, *a),
                 _outputs(MODELS[base_class][0]),
