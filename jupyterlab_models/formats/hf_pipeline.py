@@ -19,7 +19,7 @@ from ..storage.verified import VersionFiles
 from .base import PLAIN_WRITER, import_library
 from .hf_common import check_public_class, class_named, model_facts
 from .hf_processor import load_part, save_part
-from .hf_transformers import load_model, save_model
+from .hf_transformers import load_model, restore_buffers, save_model
 from .versions import distribution_versions
 
 FORMAT_ID = "hf_pipeline"
@@ -40,7 +40,7 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
     transformers = import_library(LIBRARY, PIP_PACKAGE)
     check_public_class(transformers, type(obj), "this pipeline")
     model = obj.model
-    save_model(transformers, model, os.path.join(directory, MODEL_FOLDER))
+    buffers = save_model(transformers, model, os.path.join(directory, MODEL_FOLDER))
     parts = {}
     for part in PARTS:
         value = getattr(obj, part, None)
@@ -54,6 +54,7 @@ def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict
         "model_class": f"{type(model).__module__}.{type(model).__qualname__}",
         "parts": parts,
         "signature": {**facts, **{part: name for part, name in parts.items()}},
+        **({"buffer_dtypes": buffers} if buffers else {}),
     }
 
 
@@ -70,9 +71,10 @@ def load(files: VersionFiles, info: Any) -> Any:
         part: load_part(transformers, os.path.join(directory, part), name, what)
         for part, name in parts.items()
     }
+    model = load_model(transformers, model_dir, str(extra.get("model_class")), what)
     return transformers.pipeline(
         extra.get("task"),
-        model=load_model(transformers, model_dir, str(extra.get("model_class")), what),
+        model=restore_buffers(model, extra.get("buffer_dtypes")),
         pipeline_class=class_named(transformers, extra.get("pipeline_class"), what),
         **loaded,
     )

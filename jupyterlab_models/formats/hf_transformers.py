@@ -10,7 +10,9 @@ the same as `extra["signature"]` for the model card. A model that `get_peft_mode
 own weights, without the adapter's (the base of an adapter saved after it); refused when an
 adapter is merged into those weights. Loading fails with `integrity` when the stored weights do
 not fill the model (missing, unexpected or mis-shaped tensors): transformers would otherwise
-initialise them at random and only log a warning.
+initialise them at random and only log a warning. The buffers save_pretrained leaves out
+(a rotary `inv_freq`) are cast back to the dtype they had when the model was cast, e.g. with
+`model.to(torch.bfloat16)` (`extra["buffer_dtypes"]`): from_pretrained rebuilds them in float32.
 """
 
 from __future__ import annotations
@@ -51,13 +53,14 @@ def library_versions() -> dict[str, str]:
 
 def save(obj: Any, directory: str, *, writer: FileWriter = PLAIN_WRITER) -> dict[str, Any]:
     transformers = import_library(LIBRARY, PIP_PACKAGE)
-    save_model(transformers, obj, directory)
+    buffers = save_model(transformers, obj, directory)
     facts = model_facts(obj, peft_layers(obj))
-    return {**facts, "signature": dict(facts)}
+    return {**facts, "signature": dict(facts), **({"buffer_dtypes": buffers} if buffers else {})}
 
 
-def save_model(transformers: Any, model: Any, directory: str) -> None:
-    """`model.save_pretrained` into `directory`, safetensors only (also for pipelines)."""
+def save_model(transformers: Any, model: Any, directory: str) -> dict[str, str]:
+    """`model.save_pretrained` into `directory`, safetensors only (also for pipelines); returns
+    the dtypes of the buffers it leaves out, for `load_model` (see `unsaved_buffers`)."""
     check_public_class(transformers, type(model), "this model")
     check_no_remote_code(model.config)
     options: dict[str, Any] = {}
@@ -68,6 +71,24 @@ def save_model(transformers: Any, model: Any, directory: str) -> None:
         options["state_dict"] = _without_adapters(model, wrapped)
     model.save_pretrained(directory, **options)
     check_saved(directory, f"this {type(model).__name__}")
+    return unsaved_buffers(model, wrapped)
+
+
+def unsaved_buffers(model: Any, wrapped: dict[str, Any]) -> dict[str, str]:
+    """The dtypes of the floating buffers save_pretrained leaves out (non-persistent, e.g. a
+    rotary `inv_freq`), when the model is not all float32: from_pretrained rebuilds them in
+    float32, while `model.to(torch.bfloat16)` had cast them, and the loaded model would
+    compute other logits. Empty for a float32 model (nothing to restore)."""
+    saved = set(model.state_dict())
+    dtypes = {
+        original_key(name, wrapped): str(buffer.dtype).replace("torch.", "")
+        for name, buffer in model.named_buffers()
+        if buffer.is_floating_point() and name not in saved
+    }
+    dtypes.pop(None, None)  # an adapter's own buffer
+    if set(dtypes.values()) | {str(model.dtype).replace("torch.", "")} == {"float32"}:
+        return {}
+    return dtypes
 
 
 def _without_adapters(model: Any, wrapped: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +108,27 @@ def _without_adapters(model: Any, wrapped: dict[str, Any]) -> dict[str, Any]:
 def load(files: VersionFiles, info: Any) -> Any:
     transformers = import_library(LIBRARY, PIP_PACKAGE)
     # from_pretrained opens its files by path: every file verified first (verified.py).
-    return load_model(transformers, files.directory, info.type, f"model {info.name!r}")
+    model = load_model(transformers, files.directory, info.type, f"model {info.name!r}")
+    return restore_buffers(model, info.extra.get("buffer_dtypes"))
+
+
+def restore_buffers(model: Any, dtypes: Any) -> Any:
+    """The unsaved buffers cast back to the dtypes they had at save (`unsaved_buffers`)."""
+    import torch
+
+    for name, dtype in (dtypes if isinstance(dtypes, dict) else {}).items():
+        owner, _, attribute = str(name).rpartition(".")
+        try:
+            buffers = dict(model.get_submodule(owner).named_buffers(recurse=False))
+        except AttributeError:  # saved by another version of transformers: left as loaded
+            continue
+        wanted = getattr(torch, str(dtype), None)
+        buffer = buffers.get(attribute)
+        if buffer is not None and isinstance(wanted, torch.dtype) and buffer.dtype != wanted:
+            model.get_submodule(owner).register_buffer(
+                attribute, buffer.to(wanted), persistent=False
+            )
+    return model
 
 
 def load_model(transformers: Any, directory: str, type_path: str, what: str) -> Any:

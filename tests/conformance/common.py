@@ -25,6 +25,7 @@ class Case:
     atol: float = 1e-6
     same_class: bool = True  # the loaded copy has the saved class
     subset: bool = False  # also run by `make test`
+    uses_store: bool = False  # build(store): e.g. a PEFT adapter's base is saved there first
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -34,8 +35,9 @@ def to_json(value: Any) -> Any:
         return {str(k): to_json(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
-    if hasattr(value, "detach"):  # torch
-        value = value.detach().cpu().numpy()
+    if hasattr(value, "detach"):  # torch (bfloat16 has no numpy dtype: as float64)
+        value = value.detach().cpu()
+        value = (value.double() if value.is_floating_point() else value).numpy()
     elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):  # tf / keras tensors
         value = value.numpy()
     if hasattr(value, "toarray"):  # scipy sparse

@@ -21,6 +21,9 @@ DISTRIBUTIONS = (
     "lightgbm",
     "xgboost-cpu",
     "catboost",
+    "transformers",
+    "peft",
+    "safetensors",
     "numpy",
 )
 

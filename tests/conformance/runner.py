@@ -29,6 +29,7 @@ FAMILIES = {
     "scikit-learn": "cases_sklearn",
     "ONNX": "cases_onnx",
     "Boosting": "cases_boosting",
+    "Hugging Face": "cases_hf",
 }
 ROUND_TRIP, REFUSED, FAILURE, NOT_APPLICABLE = "round-trip", "refused", "failure", "not applicable"
 BATCH = 60  # cases per child process
@@ -64,7 +65,7 @@ def run_family(family: str, cases: list[Case], workdir: Path, log: Any = None) -
         name, start = f"c{number:04d}", time.monotonic()
         result = results[case.id] = Result(family, case.id, FAILURE)
         try:
-            model, options = case.build()
+            model, options = case.build(store) if case.uses_store else case.build()
         except NotApplicable as exc:
             result.result, result.reason = NOT_APPLICABLE, str(exc)
             continue

@@ -71,6 +71,26 @@ def test_a_sequence_classifier_and_an_encoder_decoder(store):
     assert hf_models.t5_generated(store.load("t5")) == hf_models.t5_generated(t5)
 
 
+def test_a_model_cast_to_bfloat16_computes_the_same_after_loading(store):
+    """`model.to(torch.bfloat16)` also casts the rotary `inv_freq`, a buffer save_pretrained
+    leaves out and from_pretrained rebuilds in float32: the loaded Llama gave other logits
+    (found by the conformance suite). The store casts it back."""
+    sizes = {**hf_models.SMALL_ENCODER, "num_key_value_heads": 2, "vocab_size": 64}
+    model = hf_models.tiny("LlamaConfig", "LlamaForCausalLM", **sizes).to(torch.bfloat16)
+    info = store.save(model, "llama")
+    assert info.extra["buffer_dtypes"] == {
+        "model.rotary_emb.inv_freq": "bfloat16",
+        "model.rotary_emb.original_inv_freq": "bfloat16",
+    }
+    loaded = store.load("llama")
+    assert loaded.model.rotary_emb.inv_freq.dtype == torch.bfloat16
+    ids = torch.tensor(hf_models.TOKEN_IDS)
+    with torch.no_grad():
+        assert torch.equal(loaded(input_ids=ids).logits, model(input_ids=ids).logits)
+    float32 = hf_models.tiny("LlamaConfig", "LlamaForCausalLM", **sizes)
+    assert "buffer_dtypes" not in store.save(float32, "llama32").extra
+
+
 def test_hf_formats_come_before_the_torch_formats_and_pt2_stays_a_choice(store):
     model = hf_models.gpt2()
     assert formats.detect(model).FORMAT_ID == "hf_transformers"
