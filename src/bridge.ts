@@ -90,6 +90,24 @@ interface IPending {
   reject: (error: Error) => void;
   onProgress?: (done: number, total: number) => void;
   onWaiting?: (cancel: () => void) => void;
+  /** The kernel said it waits for the running cell (and has not started it yet). */
+  waiting?: boolean;
+}
+
+/** How long a panel letting go of a kernel waits for its cancels to be answered. */
+const CANCEL_TIMEOUT_MS = 5000;
+
+/** Close a comm (the kernel side drops it), or only dispose of it when the kernel is gone. */
+function closeComm(comm: Kernel.IComm | null): void {
+  if (!comm || comm.isDisposed) {
+    return;
+  }
+  comm.onClose = () => undefined; // its requests have been answered or failed already
+  try {
+    comm.close();
+  } catch {
+    comm.dispose();
+  }
 }
 
 /** The part of a kernel connection the bridge uses; subshells only from JupyterLab 4.4. */
@@ -222,6 +240,15 @@ export class KernelBridge {
         )
       );
     }
+    return this._send<T>(comm, op, args, options);
+  }
+
+  private _send<T>(
+    comm: Kernel.IComm,
+    op: Op,
+    args: Record<string, unknown>,
+    options: IRequestOptions
+  ): Promise<T> {
     const id = UUID.uuid4();
     const timeout = options.timeout ?? this.timeout;
     return new Promise<T>((resolve, reject) => {
@@ -240,23 +267,53 @@ export class KernelBridge {
   }
 
   /**
-   * Close the comm. Requests still waiting fail: "the kernel stopped (`stoppedBy`)" when a
-   * kernel status is the reason, else "the connection was closed".
+   * Close the comm. Requests still under way fail: "the kernel stopped (`stoppedBy`)" when a
+   * kernel status is the reason, else "the connection was closed". When the panel lets go of
+   * a live kernel (its notebook closed, another one bound), a request still waiting for the
+   * running cell is cancelled in the kernel, and the comm closed once the kernel answered, so
+   * that the request does not run later, unseen.
    */
   dispose(stoppedBy?: Kernel.Status): void {
     if (this._disposed) {
       return;
     }
     this._disposed = true;
+    const comm = this._comm;
+    this._comm = null;
     if (stoppedBy) {
       this._failStopped(stoppedBy);
-    } else {
-      this._failAll('The kernel connection was closed.', { why: 'closed' });
+      if (comm && !comm.isDisposed) {
+        comm.dispose(); // the kernel side is gone with its comm
+      }
+      return;
     }
-    if (this._comm && !this._comm.isDisposed) {
-      this._comm.dispose();
+    const waiting = [...this._pending].filter(([, pending]) => pending.waiting);
+    for (const [id, pending] of waiting) {
+      this._pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(
+        new BridgeError(
+          'cancelled',
+          'cancelled: the panel let go of the kernel'
+        )
+      );
     }
-    this._comm = null;
+    this._failAll('The kernel connection was closed.', { why: 'closed' });
+    if (!comm || comm.isDisposed || waiting.length === 0) {
+      closeComm(comm);
+      return;
+    }
+    comm.onClose = () =>
+      this._failAll('The kernel closed the connection.', { why: 'closed' });
+    const cancels = waiting.map(([id]) =>
+      this._send(
+        comm,
+        'cancel',
+        { request: id },
+        { timeout: CANCEL_TIMEOUT_MS }
+      )
+    );
+    void Promise.allSettled(cancels).then(() => closeComm(comm));
   }
 
   private _startTimer(
@@ -296,13 +353,15 @@ export class KernelBridge {
   private _handle(id: string, pending: IPending, msg: KernelMessage): void {
     if (isWaiting(msg)) {
       // The cell may run for hours: no timeout until the request runs (its progress).
+      pending.waiting = true;
       pending.onWaiting?.(() => {
         void this.request('cancel', { request: id }).catch(() => undefined);
       });
       return;
     }
     if (isProgress(msg)) {
-      // Progress proves the kernel is alive: restart the clock.
+      // Progress proves the kernel is alive (and runs the request): restart the clock.
+      pending.waiting = false;
       pending.timer = this._startTimer(id, pending.op, pending.timeout);
       pending.onProgress?.(msg.done, msg.total);
       return;

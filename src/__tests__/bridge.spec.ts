@@ -160,6 +160,45 @@ describe('KernelBridge.request', () => {
     });
   });
 
+  it('when letting go of a live kernel, cancels a request waiting for a cell, then closes the comm', async () => {
+    const { bridge, kernel, comm } = await connected();
+    delete kernel.answers['save'];
+    kernel.answers['cancel'] = [
+      { id: '', ok: true, result: { cancelled: true } }
+    ] as any;
+    const save = bridge.request('save', { variable: 'clf', name: 'm' });
+    const saveId = comm.sent[comm.sent.length - 1].id;
+    comm.receive({ id: saveId, event: 'waiting' });
+    delete kernel.answers['list'];
+    const list = bridge.request('list').catch(reason => reason); // not waiting: closed
+    bridge.dispose();
+    await expect(save).rejects.toMatchObject({ code: 'cancelled' });
+    expect(comm.sent[comm.sent.length - 1]).toMatchObject({
+      op: 'cancel',
+      args: { request: saveId }
+    });
+    expect(comm.closed).toBe(false); // not before the kernel has the cancel
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(comm.closed).toBe(true);
+    expect(await list).toMatchObject({ local: { why: 'closed' } });
+  });
+
+  it('once a waited request runs (its first progress), it is no longer cancelled on dispose', async () => {
+    const { bridge, kernel, comm } = await connected();
+    delete kernel.answers['save'];
+    const save = bridge.request('save', { variable: 'clf', name: 'm' });
+    const saveId = comm.sent[comm.sent.length - 1].id;
+    comm.receive({ id: saveId, event: 'waiting' });
+    comm.receive({ id: saveId, event: 'progress', done: 0, total: 0 });
+    bridge.dispose();
+    await expect(save).rejects.toMatchObject({
+      code: 'kernel_unavailable',
+      local: { why: 'closed' }
+    });
+    expect(comm.sent.map(request => request.op)).not.toContain('cancel');
+    expect(comm.closed).toBe(true);
+  });
+
   it('refuses requests after dispose', async () => {
     const { bridge, comm } = await connected();
     bridge.dispose();
