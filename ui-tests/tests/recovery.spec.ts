@@ -13,6 +13,7 @@ import {
   openPanel,
   panelStore,
   releaseCell,
+  runUntilBlocked,
   saveFromAnotherProcess,
   saveThroughPanel,
   shot,
@@ -53,20 +54,6 @@ async function changeKernel(page: any, name: string): Promise<string> {
     await context.changeKernel({ name });
     return context.session.kernel.id;
   }, name);
-}
-
-/**
- * BLOCKING_CELL that says when it has started: its "[*]" prompt shows only that it is
- * queued (Run All queues it behind the model's cell, between which a save may still run).
- */
-const BLOCKING = 'print("blocking", flush=True)\n' + BLOCKING_CELL;
-
-/** Run all cells and wait until cell `index` (a BLOCKING one) really runs. */
-async function runUntilBlocked(page: any, index: number): Promise<void> {
-  await command(page, 'notebook:run-all-cells');
-  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
-  await expect(cell.locator('.jp-OutputArea')).toContainText('blocking');
-  await expect(cell.locator('.jp-InputPrompt')).toHaveText('[*]:');
 }
 
 async function kernelPid(page: any, index: number): Promise<number> {
@@ -143,7 +130,7 @@ test('while a save waits for a cell, browsing works; an interrupt then, or while
 }) => {
   await newNotebook(page, tmpPath, 'interrupt.ipynb', 'python3', [
     smallModelCode('small_model'),
-    BLOCKING,
+    BLOCKING_CELL,
     '# the kernel pid'
   ]);
   await page.notebook.runCell(0);
@@ -211,7 +198,7 @@ test('a dropped websocket that reconnects: the panel comes back and lists and sa
 }) => {
   await newNotebook(page, tmpPath, 'socket.ipynb', 'python3', [
     smallModelCode('small_model'),
-    BLOCKING
+    BLOCKING_CELL
   ]);
   await page.notebook.runCell(0);
   const panel = await openPanel(page);
@@ -278,7 +265,7 @@ test('a notebook closed while a save waits: no error left, nothing saved, usable
 }) => {
   await newNotebook(page, tmpPath, 'closed.ipynb', 'python3', [
     smallModelCode('small_model'),
-    BLOCKING
+    BLOCKING_CELL
   ]);
   await page.notebook.runCell(0);
   const panel = await openPanel(page);
