@@ -94,6 +94,9 @@ interface IPending {
   waiting?: boolean;
 }
 
+/** How long the start waits for the comm's kernel subshell. */
+const SUBSHELL_START_MS = 5000;
+
 /** How long a panel letting go of a kernel waits for its cancels to be answered. */
 const CANCEL_TIMEOUT_MS = 5000;
 
@@ -208,6 +211,7 @@ export class KernelBridge {
       protocol_version: PROTOCOL_VERSION,
       ...helloArgs
     });
+    await this._subshellStarted();
     if (hello.protocol_version !== PROTOCOL_VERSION) {
       throw new BridgeSetupError(
         'failed',
@@ -221,6 +225,27 @@ export class KernelBridge {
       );
     }
     return hello;
+  }
+
+  /**
+   * JupyterLab creates the comm's subshell after the comm (asynchronously); until then its
+   * messages go to the main shell, behind any cell. Wait for it (briefly: a kernel that
+   * does not answer still gets the main shell).
+   */
+  private async _subshellStarted(): Promise<void> {
+    const started = (this._comm as { subshellStarted?: Promise<void> } | null)
+      ?.subshellStarted;
+    if (!started || !commsOverSubshell(this.kernel)) {
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      started.catch(() => undefined),
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, SUBSHELL_START_MS);
+      })
+    ]);
+    clearTimeout(timer);
   }
 
   /** Send one request; resolves with its result, rejects with a BridgeError. */

@@ -48,6 +48,29 @@ describe('KernelBridge.connect', () => {
     expect(hello).toEqual(expected.result);
   });
 
+  it("waits for the comm's kernel subshell before it is done (else requests go to the main shell)", async () => {
+    const kernel = new FakeKernel({ answers: fixtureAnswers() });
+    kernel.supportsSubshells = true;
+    let start: () => void = () => undefined;
+    const started = new Promise<void>(resolve => (start = resolve));
+    const create = kernel.createComm.bind(kernel);
+    kernel.createComm = (target: string) => {
+      const comm = create(target);
+      comm.subshellStarted = started;
+      return comm;
+    };
+    let connected = false;
+    const connecting = new KernelBridge(kernel)
+      .connect(HELLO_ARGS)
+      .then(() => (connected = true));
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(kernel.comms[0].sent.map(request => request.op)).toEqual(['hello']);
+    expect(connected).toBe(false);
+    start();
+    await connecting;
+    expect(connected).toBe(true);
+  });
+
   it('says the package is missing when the import fails', async () => {
     const kernel = new FakeKernel({
       executeReply: {
