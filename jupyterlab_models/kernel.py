@@ -300,6 +300,8 @@ def dispatch(
 
     def run() -> None:
         if state.waiting.pop(request_id, None) is not None:  # else cancelled
+            # It runs now: from here on a cancel changes nothing (a progress of 0 says so).
+            send(progress_event(request_id, 0, 0))
             handle(request, namespace, state, send)
 
     to_main_thread(run)

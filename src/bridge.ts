@@ -90,6 +90,27 @@ interface IPending {
   reject: (error: Error) => void;
   onProgress?: (done: number, total: number) => void;
   onWaiting?: (cancel: () => void) => void;
+  /** The kernel said it waits for the running cell (and has not started it yet). */
+  waiting?: boolean;
+}
+
+/** How long the start waits for the comm's kernel subshell. */
+const SUBSHELL_START_MS = 5000;
+
+/** How long a panel letting go of a kernel waits for its cancels to be answered. */
+const CANCEL_TIMEOUT_MS = 5000;
+
+/** Close a comm (the kernel side drops it), or only dispose of it when the kernel is gone. */
+function closeComm(comm: Kernel.IComm | null): void {
+  if (!comm || comm.isDisposed) {
+    return;
+  }
+  comm.onClose = () => undefined; // its requests have been answered or failed already
+  try {
+    comm.close();
+  } catch {
+    comm.dispose();
+  }
 }
 
 /** The part of a kernel connection the bridge uses; subshells only from JupyterLab 4.4. */
@@ -190,6 +211,7 @@ export class KernelBridge {
       protocol_version: PROTOCOL_VERSION,
       ...helloArgs
     });
+    await this._subshellStarted();
     if (hello.protocol_version !== PROTOCOL_VERSION) {
       throw new BridgeSetupError(
         'failed',
@@ -203,6 +225,27 @@ export class KernelBridge {
       );
     }
     return hello;
+  }
+
+  /**
+   * JupyterLab creates the comm's subshell after the comm (asynchronously); until then its
+   * messages go to the main shell, behind any cell. Wait for it (briefly: a kernel that
+   * does not answer still gets the main shell).
+   */
+  private async _subshellStarted(): Promise<void> {
+    const started = (this._comm as { subshellStarted?: Promise<void> } | null)
+      ?.subshellStarted;
+    if (!started || !commsOverSubshell(this.kernel)) {
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      started.catch(() => undefined),
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, SUBSHELL_START_MS);
+      })
+    ]);
+    clearTimeout(timer);
   }
 
   /** Send one request; resolves with its result, rejects with a BridgeError. */
@@ -222,6 +265,15 @@ export class KernelBridge {
         )
       );
     }
+    return this._send<T>(comm, op, args, options);
+  }
+
+  private _send<T>(
+    comm: Kernel.IComm,
+    op: Op,
+    args: Record<string, unknown>,
+    options: IRequestOptions
+  ): Promise<T> {
     const id = UUID.uuid4();
     const timeout = options.timeout ?? this.timeout;
     return new Promise<T>((resolve, reject) => {
@@ -240,23 +292,53 @@ export class KernelBridge {
   }
 
   /**
-   * Close the comm. Requests still waiting fail: "the kernel stopped (`stoppedBy`)" when a
-   * kernel status is the reason, else "the connection was closed".
+   * Close the comm. Requests still under way fail: "the kernel stopped (`stoppedBy`)" when a
+   * kernel status is the reason, else "the connection was closed". When the panel lets go of
+   * a live kernel (its notebook closed, another one bound), a request still waiting for the
+   * running cell is cancelled in the kernel, and the comm closed once the kernel answered, so
+   * that the request does not run later, unseen.
    */
   dispose(stoppedBy?: Kernel.Status): void {
     if (this._disposed) {
       return;
     }
     this._disposed = true;
+    const comm = this._comm;
+    this._comm = null;
     if (stoppedBy) {
       this._failStopped(stoppedBy);
-    } else {
-      this._failAll('The kernel connection was closed.', { why: 'closed' });
+      if (comm && !comm.isDisposed) {
+        comm.dispose(); // the kernel side is gone with its comm
+      }
+      return;
     }
-    if (this._comm && !this._comm.isDisposed) {
-      this._comm.dispose();
+    const waiting = [...this._pending].filter(([, pending]) => pending.waiting);
+    for (const [id, pending] of waiting) {
+      this._pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(
+        new BridgeError(
+          'cancelled',
+          'cancelled: the panel let go of the kernel'
+        )
+      );
     }
-    this._comm = null;
+    this._failAll('The kernel connection was closed.', { why: 'closed' });
+    if (!comm || comm.isDisposed || waiting.length === 0) {
+      closeComm(comm);
+      return;
+    }
+    comm.onClose = () =>
+      this._failAll('The kernel closed the connection.', { why: 'closed' });
+    const cancels = waiting.map(([id]) =>
+      this._send(
+        comm,
+        'cancel',
+        { request: id },
+        { timeout: CANCEL_TIMEOUT_MS }
+      )
+    );
+    void Promise.allSettled(cancels).then(() => closeComm(comm));
   }
 
   private _startTimer(
@@ -296,13 +378,15 @@ export class KernelBridge {
   private _handle(id: string, pending: IPending, msg: KernelMessage): void {
     if (isWaiting(msg)) {
       // The cell may run for hours: no timeout until the request runs (its progress).
+      pending.waiting = true;
       pending.onWaiting?.(() => {
         void this.request('cancel', { request: id }).catch(() => undefined);
       });
       return;
     }
     if (isProgress(msg)) {
-      // Progress proves the kernel is alive: restart the clock.
+      // Progress proves the kernel is alive (and runs the request): restart the clock.
+      pending.waiting = false;
       pending.timer = this._startTimer(id, pending.op, pending.timeout);
       pending.onProgress?.(msg.done, msg.total);
       return;

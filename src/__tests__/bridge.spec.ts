@@ -48,6 +48,29 @@ describe('KernelBridge.connect', () => {
     expect(hello).toEqual(expected.result);
   });
 
+  it("waits for the comm's kernel subshell before it is done (else requests go to the main shell)", async () => {
+    const kernel = new FakeKernel({ answers: fixtureAnswers() });
+    kernel.supportsSubshells = true;
+    let start: () => void = () => undefined;
+    const started = new Promise<void>(resolve => (start = resolve));
+    const create = kernel.createComm.bind(kernel);
+    kernel.createComm = (target: string) => {
+      const comm = create(target);
+      comm.subshellStarted = started;
+      return comm;
+    };
+    let connected = false;
+    const connecting = new KernelBridge(kernel)
+      .connect(HELLO_ARGS)
+      .then(() => (connected = true));
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(kernel.comms[0].sent.map(request => request.op)).toEqual(['hello']);
+    expect(connected).toBe(false);
+    start();
+    await connecting;
+    expect(connected).toBe(true);
+  });
+
   it('says the package is missing when the import fails', async () => {
     const kernel = new FakeKernel({
       executeReply: {
@@ -158,6 +181,45 @@ describe('KernelBridge.request', () => {
       code: 'kernel_unavailable',
       local: { why: 'stopped', status: 'restarting' }
     });
+  });
+
+  it('when letting go of a live kernel, cancels a request waiting for a cell, then closes the comm', async () => {
+    const { bridge, kernel, comm } = await connected();
+    delete kernel.answers['save'];
+    kernel.answers['cancel'] = [
+      { id: '', ok: true, result: { cancelled: true } }
+    ] as any;
+    const save = bridge.request('save', { variable: 'clf', name: 'm' });
+    const saveId = comm.sent[comm.sent.length - 1].id;
+    comm.receive({ id: saveId, event: 'waiting' });
+    delete kernel.answers['list'];
+    const list = bridge.request('list').catch(reason => reason); // not waiting: closed
+    bridge.dispose();
+    await expect(save).rejects.toMatchObject({ code: 'cancelled' });
+    expect(comm.sent[comm.sent.length - 1]).toMatchObject({
+      op: 'cancel',
+      args: { request: saveId }
+    });
+    expect(comm.closed).toBe(false); // not before the kernel has the cancel
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(comm.closed).toBe(true);
+    expect(await list).toMatchObject({ local: { why: 'closed' } });
+  });
+
+  it('once a waited request runs (its first progress), it is no longer cancelled on dispose', async () => {
+    const { bridge, kernel, comm } = await connected();
+    delete kernel.answers['save'];
+    const save = bridge.request('save', { variable: 'clf', name: 'm' });
+    const saveId = comm.sent[comm.sent.length - 1].id;
+    comm.receive({ id: saveId, event: 'waiting' });
+    comm.receive({ id: saveId, event: 'progress', done: 0, total: 0 });
+    bridge.dispose();
+    await expect(save).rejects.toMatchObject({
+      code: 'kernel_unavailable',
+      local: { why: 'closed' }
+    });
+    expect(comm.sent.map(request => request.op)).not.toContain('cancel');
+    expect(comm.closed).toBe(true);
   });
 
   it('refuses requests after dispose', async () => {

@@ -59,6 +59,12 @@ export class FakeComm {
   receive(data: unknown): void {
     this.onMsg({ content: { data } });
   }
+  /** Closed from this side: the kernel is told (comm_close), then it is disposed of. */
+  closed = false;
+  close(): void {
+    this.closed = true;
+    this.dispose();
+  }
   dispose(): void {
     this.isDisposed = true;
   }

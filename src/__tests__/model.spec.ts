@@ -309,6 +309,35 @@ describe('ModelsModel', () => {
     expect(model.operation.pending).toBeNull();
   });
 
+  it('a refresh while a save waits for the running cell lists, and leaves the save in place', async () => {
+    const { model, kernel } = await readyModel();
+    delete kernel.answers.save; // it waits for the cell
+    const save = model.save('clf', 'iris', '');
+    const saveId = kernel.comms[0].sent[kernel.comms[0].sent.length - 1].id;
+    kernel.comms[0].receive({ id: saveId, event: 'waiting' });
+    await changedOnce(
+      model,
+      () => model.operation.pending?.cancelWait !== null
+    );
+    const lists = kernel.comms[0].sent.filter(r => r.op === 'list').length;
+    await model.refresh();
+    expect(kernel.comms[0].sent.filter(r => r.op === 'list')).toHaveLength(
+      lists + 1
+    );
+    expect(model.operation.pending).toMatchObject({
+      kind: 'save',
+      target: 'iris'
+    });
+    expect(model.operation.pending?.cancelWait).not.toBeNull();
+    model.operation.pending!.cancelWait!();
+    kernel.comms[0].receive({
+      id: saveId,
+      ok: false,
+      error: { code: 'cancelled', message: 'cancelled' }
+    });
+    await expect(save).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
   it('says when the list waits for a running cell: no subshell for the comm', async () => {
     const answers = fixtureAnswers();
     const kernel = new FakeKernel({ answers });

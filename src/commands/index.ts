@@ -89,9 +89,9 @@ export function addCommands(
         ? trans.__('Refresh')
         : trans.__('Refresh the models and the variables'),
     icon: refreshIcon,
-    // In any state: it retries from the start when the panel is not connected.
-    isEnabled: () =>
-      model.connection.notebook !== null && model.operation.pending === null,
+    // In any state, even while an operation waits for a running cell: it retries from the
+    // start when the panel is not connected.
+    isEnabled: () => model.connection.notebook !== null,
     execute: () => reportErrors(model.refresh(), trans)
   });
 

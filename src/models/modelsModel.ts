@@ -66,13 +66,19 @@ export class ModelsModel implements IModelsModel {
       return connection.restart();
     }
     const bridge = connection.requireBridge();
-    await this.operation.run('refresh', '', async () => {
-      // The list and the variables come over a kernel subshell where there is one, even
-      // while a cell runs; elsewhere the variables wait for the cell, so the refresh does not
-      // wait for them: they arrive on their own and say meanwhile that they wait.
+    // The list and the variables come over a kernel subshell where there is one, even while
+    // a cell runs; elsewhere the variables wait for the cell, so the refresh does not wait
+    // for them: they arrive on their own and say meanwhile that they wait.
+    const reload = async () => {
       void this._fetchVariables(bridge).catch(() => undefined);
       await this._reloadList(bridge);
-    });
+    };
+    if (this.operation.pending) {
+      // A save or load may wait for the running cell: browsing does not wait with it, and
+      // the operation under way keeps its place in the panel.
+      return reload();
+    }
+    await this.operation.run('refresh', '', reload);
   }
 
   async refreshVariables(): Promise<readonly IVariableInfo[]> {

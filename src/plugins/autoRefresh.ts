@@ -35,26 +35,44 @@ export const autoRefreshPlugin: JupyterFrontEndPlugin<void> = {
       settings.changed.connect(apply);
       apply();
     });
+    // `widgets()` alone lists the main area only; the panel lives in a side bar (the right
+    // one unless the user moved it).
     const panelVisible = () => {
-      for (const widget of app.shell.widgets()) {
-        if (widget.id === PANEL_ID) {
-          return widget.isVisible;
+      for (const area of ['right', 'left', 'main'] as const) {
+        for (const widget of app.shell.widgets(area)) {
+          if (widget.id === PANEL_ID) {
+            return widget.isVisible;
+          }
         }
       }
       return false;
     };
+    // Cells that ended while the panel was not connected (a restart under way) or while an
+    // operation ran (the start's own refresh, mostly): refreshed once it can, else the
+    // variables would stay as they were before the cell.
+    let missed = false;
+    const canRefresh = () =>
+      model.connection.status === 'ready' && model.operation.pending === null;
     const refresh = new Debouncer(() => {
-      if (
-        panelVisible() &&
-        model.connection.status === 'ready' &&
-        !model.operation.pending
-      ) {
+      if (!panelVisible()) {
+        return;
+      }
+      missed = !canRefresh();
+      if (!missed) {
         return model.refreshVariables().then(
           () => undefined,
           () => undefined
         );
       }
     }, VARIABLES_DEBOUNCE_MS);
+    const retryMissed = () => {
+      if (missed && canRefresh()) {
+        missed = false;
+        void refresh.invoke();
+      }
+    };
+    model.operation.changed.connect(retryMissed);
+    model.connection.statusChanged.connect(retryMissed);
     NotebookActions.executed.connect((_, { notebook }) => {
       if (enabled && notebook === tracker.currentWidget?.content) {
         void refresh.invoke();

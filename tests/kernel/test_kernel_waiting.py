@@ -58,6 +58,9 @@ def test_a_save_beside_a_running_cell_waits_for_it(kernel):
     assert sent[-1]["id"] == "l" and sent[-1]["result"]["models"] == []
     main.cell_ends()
     assert sent[-1]["id"] == "s" and sent[-1]["ok"] and sent[-1]["result"]["model"]["name"] == "m"
+    # When it starts it says so first (a cancel from now on is too late), progress of 0 bytes.
+    started = sent.index({"id": "s", "event": "progress", "done": 0, "total": 0})
+    assert sent[2:started] == [] and started < len(sent) - 1
 
 
 def test_a_waiting_save_cancelled_changes_nothing(kernel):

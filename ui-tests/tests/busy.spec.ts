@@ -11,6 +11,7 @@ import {
   openPanel,
   panelStore,
   releaseCell,
+  runUntilBlocked,
   saveFromAnotherProcess,
   saveThroughPanel,
   shot,
@@ -34,11 +35,8 @@ test('while a long cell runs, Refresh lists a model another process saved', asyn
   const store = await panelStore(page);
 
   // The long cell, started as a user does (not awaited).
-  await page.evaluate(() => {
-    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
-  });
+  await runUntilBlocked(page, 1);
   const longCell = page.locator('.jp-Notebook .jp-Cell').nth(1);
-  await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
 
   saveFromAnotherProcess(store, 'saved elsewhere');
   const refresh = panel.getByRole('button', { name: 'Refresh', exact: true });
@@ -83,14 +81,7 @@ test('a save during a running cell waits for it, says so, and can be cancelled',
   const panel = await openPanel(page);
   const store = await panelStore(page);
   const longCell = page.locator('.jp-Notebook .jp-Cell').nth(1);
-  const running = async () => {
-    await page.evaluate(() => {
-      void (window as any).jupyterapp.commands.execute(
-        'notebook:run-all-cells'
-      );
-    });
-    await expect(longCell.locator('.jp-InputPrompt')).toHaveText('[*]:');
-  };
+  const running = () => runUntilBlocked(page, 1);
 
   // Cancelled while it waits: nothing is saved, even after the cell ends.
   await running();

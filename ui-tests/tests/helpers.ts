@@ -167,9 +167,11 @@ export async function saveThroughPanel(
 
 /**
  * A cell that runs until the test calls `releaseCell` (at most 2 minutes), then removes the
- * release file: a "long" cell whose end the test decides, however slow the machine.
+ * release file: a "long" cell whose end the test decides, however slow the machine. It prints
+ * "blocking" when it starts (`runUntilBlocked`).
  */
 export const BLOCKING_CELL =
+  'print("blocking", flush=True)\n' +
   'import os, time\n' +
   'started = time.monotonic()\n' +
   "while not os.path.exists('release') and time.monotonic() - started < 120:\n" +
@@ -180,4 +182,18 @@ export const BLOCKING_CELL =
 /** Let the BLOCKING_CELL of the notebook in `dir` (a Galata tmpPath) end. */
 export function releaseCell(dir: string): void {
   fs.writeFileSync(path.join(SERVER_ROOT, dir, 'release'), '');
+}
+
+/**
+ * Run All, and wait until cell `index` (a BLOCKING_CELL) really runs: its "[*]" prompt says
+ * only that it is queued, and Run All queues it behind the cells before it, between which a
+ * waiting save or load may still run.
+ */
+export async function runUntilBlocked(page: any, index: number): Promise<void> {
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
+  await expect(cell.locator('.jp-OutputArea')).toContainText('blocking');
+  await expect(cell.locator('.jp-InputPrompt')).toHaveText('[*]:');
 }
