@@ -7,15 +7,12 @@
 import {
   BLOCKING_CELL,
   expect,
-  newNotebook,
-  openPanel,
-  panelStore,
+  panelOnSmallModel,
   releaseCell,
   runUntilBlocked,
   saveFromAnotherProcess,
   saveThroughPanel,
   shot,
-  smallModelCode,
   storeListing,
   test
 } from './helpers';
@@ -26,13 +23,12 @@ test('while a long cell runs, Refresh lists a model another process saved', asyn
   page,
   tmpPath
 }) => {
-  await newNotebook(page, tmpPath, 'busy.ipynb', 'python3', [
-    smallModelCode('small_model'),
-    BLOCKING_CELL
-  ]);
-  await page.notebook.runCell(0);
-  const panel = await openPanel(page);
-  const store = await panelStore(page);
+  const { panel, store } = await panelOnSmallModel(
+    page,
+    tmpPath,
+    'busy.ipynb',
+    [BLOCKING_CELL]
+  );
 
   // The long cell, started as a user does (not awaited).
   await runUntilBlocked(page, 1);
@@ -73,13 +69,12 @@ test('a save during a running cell waits for it, says so, and can be cancelled',
   page,
   tmpPath
 }) => {
-  await newNotebook(page, tmpPath, 'wait.ipynb', 'python3', [
-    smallModelCode('small_model'),
-    BLOCKING_CELL
-  ]);
-  await page.notebook.runCell(0);
-  const panel = await openPanel(page);
-  const store = await panelStore(page);
+  const { panel, store } = await panelOnSmallModel(
+    page,
+    tmpPath,
+    'wait.ipynb',
+    [BLOCKING_CELL]
+  );
   const longCell = page.locator('.jp-Notebook .jp-Cell').nth(1);
   const running = () => runUntilBlocked(page, 1);
 

@@ -118,6 +118,25 @@ export async function notebookWithModel(
   await page.notebook.runCell(0);
 }
 
+/**
+ * A new Python notebook whose first cell trains `small_model` (run here) and whose next cells
+ * are `more` (not run), with the panel open: the panel and its store.
+ */
+export async function panelOnSmallModel(
+  page: any,
+  dir: string,
+  name: string,
+  more: string[]
+): Promise<{ panel: any; store: string }> {
+  await newNotebook(page, dir, name, 'python3', [
+    smallModelCode('small_model'),
+    ...more
+  ]);
+  await page.notebook.runCell(0);
+  const panel = await openPanel(page);
+  return { panel, store: await panelStore(page) };
+}
+
 export function smallModelCode(variable: string): string {
   return (
     'import lightgbm, numpy as np\n' +

@@ -5,19 +5,18 @@
  */
 import {
   BLOCKING_CELL,
-  PANEL_ID,
   expect,
   modelsCli,
-  newNotebook,
   notebookWithModel,
   openPanel,
+  PANEL_ID,
+  panelOnSmallModel,
   panelStore,
   releaseCell,
   runUntilBlocked,
   saveFromAnotherProcess,
   saveThroughPanel,
   shot,
-  smallModelCode,
   storeListing,
   test
 } from './helpers';
@@ -128,14 +127,12 @@ test('while a save waits for a cell, browsing works; an interrupt then, or while
   page,
   tmpPath
 }) => {
-  await newNotebook(page, tmpPath, 'interrupt.ipynb', 'python3', [
-    smallModelCode('small_model'),
-    BLOCKING_CELL,
-    '# the kernel pid'
-  ]);
-  await page.notebook.runCell(0);
-  const panel = await openPanel(page);
-  const store = await panelStore(page);
+  const { panel, store } = await panelOnSmallModel(
+    page,
+    tmpPath,
+    'interrupt.ipynb',
+    [BLOCKING_CELL, '# the kernel pid']
+  );
   const { save, refresh } = buttons(panel);
   const waiting = panel.locator('.jp-Models-waiting');
 
@@ -196,13 +193,12 @@ test('a dropped websocket that reconnects: the panel comes back and lists and sa
   page,
   tmpPath
 }) => {
-  await newNotebook(page, tmpPath, 'socket.ipynb', 'python3', [
-    smallModelCode('small_model'),
-    BLOCKING_CELL
-  ]);
-  await page.notebook.runCell(0);
-  const panel = await openPanel(page);
-  const store = await panelStore(page);
+  const { panel, store } = await panelOnSmallModel(
+    page,
+    tmpPath,
+    'socket.ipynb',
+    [BLOCKING_CELL]
+  );
   const { save, refresh } = buttons(panel);
 
   // Close the kernel's websocket as a network drop does: JupyterLab reconnects by itself.
@@ -263,13 +259,12 @@ test('a notebook closed while a save waits: no error left, nothing saved, usable
   page,
   tmpPath
 }) => {
-  await newNotebook(page, tmpPath, 'closed.ipynb', 'python3', [
-    smallModelCode('small_model'),
-    BLOCKING_CELL
-  ]);
-  await page.notebook.runCell(0);
-  const panel = await openPanel(page);
-  const store = await panelStore(page);
+  const { panel, store } = await panelOnSmallModel(
+    page,
+    tmpPath,
+    'closed.ipynb',
+    [BLOCKING_CELL]
+  );
   const { save, refresh } = buttons(panel);
   const waiting = panel.locator('.jp-Models-waiting');
 
@@ -310,13 +305,12 @@ test('a dead kernel that comes back: auto-restart, then a restart by the user', 
   page,
   tmpPath
 }) => {
-  await newNotebook(page, tmpPath, 'dead.ipynb', 'python3', [
-    smallModelCode('small_model'),
-    '# the kernel pid'
-  ]);
-  await page.notebook.runCell(0);
-  const panel = await openPanel(page);
-  const store = await panelStore(page);
+  const { panel, store } = await panelOnSmallModel(
+    page,
+    tmpPath,
+    'dead.ipynb',
+    ['# the kernel pid']
+  );
   const { save, refresh } = buttons(panel);
   await saveThroughPanel(page, 'small_model', 'before the death');
   await expect(
