@@ -160,6 +160,23 @@ test('save, inspect, load and delete a LightGBM model from the Models panel', as
   await item.click();
   const picker = details.getByLabel('Version shown');
   await expect(picker.locator('option')).toHaveCount(2);
+  // At the default sidebar width the picker shows its whole text (a version and its date).
+  const { needed, width } = await picker.evaluate(
+    (select: HTMLSelectElement) => {
+      const style = getComputedStyle(select);
+      const context = document.createElement('canvas').getContext('2d')!;
+      context.font = `${style.fontSize} ${style.fontFamily}`;
+      const text = select.options[select.selectedIndex].text;
+      const padding =
+        parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+      return {
+        needed: context.measureText(text).width + padding,
+        width: select.clientWidth
+      };
+    }
+  );
+  expect(needed).toBeLessThanOrEqual(width);
+  await shot(page, '4b-two-versions');
   await expect(field('version')).toHaveText('2');
   await picker.selectOption('1');
   await expect(field('version')).toHaveText('1');
